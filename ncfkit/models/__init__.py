@@ -1,0 +1,10 @@
+"""Built-in model heads, registered through the same hook as plugins' heads."""
+
+from ncfkit.hookspecs import hookimpl
+
+
+@hookimpl
+def register_heads():
+    from ncfkit.models import mlp
+
+    return [mlp.COMPONENT]

@@ -1,0 +1,64 @@
+"""The reference NCF head: user and item embeddings, concatenated, then an MLP."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ncfkit.components import Component, ModelShape
+from ncfkit.params import param
+
+
+@dataclass(frozen=True)
+class MLPParams:
+    embedding_dim: int = param(64, "size of the user and item embeddings")
+    layers: tuple[int, ...] = param((128, 64), "hidden layer sizes of the MLP")
+    dropout: float = param(0.3, "dropout after each hidden layer")
+
+    def __post_init__(self) -> None:
+        if self.embedding_dim < 1:
+            raise ValueError(f"embedding_dim must be at least 1, got {self.embedding_dim}")
+        if not self.layers or min(self.layers) < 1:
+            raise ValueError(f"layers must be positive sizes, got {self.layers}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+
+
+def mlp_tower(in_features: int, layers: tuple[int, ...], dropout: float) -> nn.Sequential:
+    """Build Linear -> ReLU -> Dropout blocks ending in one linear output unit."""
+    blocks: list[nn.Module] = []
+    for size in layers:
+        blocks += [nn.Linear(in_features, size), nn.ReLU(), nn.Dropout(dropout)]
+        in_features = size
+    blocks.append(nn.Linear(in_features, 1))
+    return nn.Sequential(*blocks)
+
+
+class MLPHead(nn.Module):
+    def __init__(self, params: MLPParams, shape: ModelShape) -> None:
+        super().__init__()
+        self.user_embedding = nn.Embedding(shape.n_users, params.embedding_dim)
+        self.item_embedding = nn.Embedding(shape.n_items, params.embedding_dim)
+        self.mlp = mlp_tower(2 * params.embedding_dim, params.layers, params.dropout)
+
+    def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        x = torch.cat([self.user_embedding(users), self.item_embedding(items)], dim=1)
+        # x: (batch, 2 * embedding_dim)
+        return self.mlp(x).squeeze(-1)
+
+
+def build(
+    params: MLPParams, *, shape: ModelShape, features: Mapping[str, torch.Tensor]
+) -> MLPHead:
+    return MLPHead(params, shape)
+
+
+COMPONENT = Component(
+    name="mlp",
+    description="Reference NCF: concatenated user and item embeddings into an MLP",
+    factory=build,
+    params=MLPParams,
+)
