@@ -64,6 +64,8 @@ class Dataset:
     tags: pd.DataFrame | None = None
     # File name -> SHA-256 of the files read, recorded in each run's environment.
     checksums: dict[str, str] = field(default_factory=dict)
+    # Duplicate (user, item) ratings the reader dropped, keeping the latest of each.
+    duplicates_dropped: int = 0
 
 
 @dataclass(frozen=True)
