@@ -1,0 +1,180 @@
+"""The `tags` and `genres-tags` heads: NCF with each item's tag vector as input."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import torch
+from ncfkit.components import Component, ModelShape
+from ncfkit.errors import ConfigError
+from ncfkit.models.mlp import mlp_tower
+from ncfkit.params import param
+from ncfkit_genres.head import GenreBag
+from torch import nn
+
+from ncfkit_tags.features import HAS_TAGS, VECTORS
+
+
+@dataclass(frozen=True)
+class TagsHeadParams:
+    embedding_dim: int = param(64, "size of the user and item embeddings")
+    layers: tuple[int, ...] = param((128, 64), "hidden layer sizes of the MLP")
+    dropout: float = param(0.3, "dropout after each hidden layer")
+
+    def __post_init__(self) -> None:
+        _check_common(self.embedding_dim, self.layers, self.dropout)
+
+
+@dataclass(frozen=True)
+class GenresTagsHeadParams:
+    embedding_dim: int = param(64, "size of the user and item embeddings")
+    genre_dim: int = param(16, "size of each genre embedding")
+    layers: tuple[int, ...] = param((128, 64), "hidden layer sizes of the MLP")
+    dropout: float = param(0.3, "dropout after each hidden layer")
+
+    def __post_init__(self) -> None:
+        _check_common(self.embedding_dim, self.layers, self.dropout)
+        if self.genre_dim < 1:
+            raise ValueError(f"genre_dim must be at least 1, got {self.genre_dim}")
+
+
+def _check_common(embedding_dim: int, layers: tuple[int, ...], dropout: float) -> None:
+    if embedding_dim < 1:
+        raise ValueError(f"embedding_dim must be at least 1, got {embedding_dim}")
+    if not layers or min(layers) < 1:
+        raise ValueError(f"layers must be positive sizes, got {layers}")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+
+
+class TagInput(nn.Module):
+    """An item's tag vector followed by a 0/1 "no tags" indicator.
+
+    Untagged items have a zero tag vector, so only the indicator tells them apart.
+    Its weights in the MLP's first layer are learned, which amounts to a learned
+    offset for items without tags. The features are fixed, so they are buffers.
+    """
+
+    def __init__(
+        self, features: Mapping[str, torch.Tensor], *, n_items: int, head: str
+    ) -> None:
+        super().__init__()
+        missing = [key for key in (VECTORS, HAS_TAGS) if key not in features]
+        if missing:
+            raise ConfigError(
+                f"head {head!r} needs feature tensors {', '.join(missing)}, which the "
+                "'tags' feature provider computes: add --plugin tags, or a "
+                '[[features]] entry with name = "tags"'
+            )
+        vectors = features[VECTORS].to(torch.float32).cpu()
+        has_tags = features[HAS_TAGS].to(torch.bool).cpu()
+        if vectors.ndim != 2 or len(vectors) != n_items or has_tags.shape != (n_items,):
+            raise ConfigError(
+                f"features {VECTORS} {tuple(vectors.shape)} and {HAS_TAGS} "
+                f"{tuple(has_tags.shape)} do not match the data's {n_items} items: "
+                "the features were computed for another dataset"
+            )
+        no_tags = (~has_tags).to(torch.float32).unsqueeze(-1)
+        # (n_items, dim + 1): the tag vector, then the "no tags" indicator.
+        self.register_buffer(
+            "inputs", torch.cat([vectors, no_tags], dim=1), persistent=False
+        )
+
+    @property
+    def dim(self) -> int:
+        return self.inputs.shape[1]
+
+    def forward(self, items: torch.Tensor) -> torch.Tensor:
+        return self.inputs[items]  # (batch, dim + 1)
+
+
+class TagsHead(nn.Module):
+    def __init__(
+        self,
+        params: TagsHeadParams,
+        shape: ModelShape,
+        features: Mapping[str, torch.Tensor],
+    ) -> None:
+        super().__init__()
+        self.user_embedding = nn.Embedding(shape.n_users, params.embedding_dim)
+        self.item_embedding = nn.Embedding(shape.n_items, params.embedding_dim)
+        self.tag_input = TagInput(features, n_items=shape.n_items, head="tags")
+        in_features = 2 * params.embedding_dim + self.tag_input.dim
+        self.mlp = mlp_tower(in_features, params.layers, params.dropout)
+
+    def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        x = torch.cat(
+            [
+                self.user_embedding(users),
+                self.item_embedding(items),
+                self.tag_input(items),
+            ],
+            dim=1,
+        )
+        # x: (batch, 2 * embedding_dim + tag dim + 1)
+        return self.mlp(x).squeeze(-1)
+
+
+class GenresTagsHead(nn.Module):
+    def __init__(
+        self,
+        params: GenresTagsHeadParams,
+        shape: ModelShape,
+        features: Mapping[str, torch.Tensor],
+    ) -> None:
+        super().__init__()
+        self.user_embedding = nn.Embedding(shape.n_users, params.embedding_dim)
+        self.item_embedding = nn.Embedding(shape.n_items, params.embedding_dim)
+        self.genre_bag = GenreBag(
+            features, n_items=shape.n_items, dim=params.genre_dim, head="genres-tags"
+        )
+        self.tag_input = TagInput(features, n_items=shape.n_items, head="genres-tags")
+        in_features = 2 * params.embedding_dim + params.genre_dim + self.tag_input.dim
+        self.mlp = mlp_tower(in_features, params.layers, params.dropout)
+
+    def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        x = torch.cat(
+            [
+                self.user_embedding(users),
+                self.item_embedding(items),
+                self.genre_bag(items),
+                self.tag_input(items),
+            ],
+            dim=1,
+        )
+        # x: (batch, 2 * embedding_dim + genre_dim + tag dim + 1)
+        return self.mlp(x).squeeze(-1)
+
+
+def build_tags(
+    params: TagsHeadParams, *, shape: ModelShape, features: Mapping[str, torch.Tensor]
+) -> TagsHead:
+    return TagsHead(params, shape, features)
+
+
+def build_genres_tags(
+    params: GenresTagsHeadParams,
+    *,
+    shape: ModelShape,
+    features: Mapping[str, torch.Tensor],
+) -> GenresTagsHead:
+    return GenresTagsHead(params, shape, features)
+
+
+TAGS = Component(
+    name="tags",
+    description="NCF with each movie's TF-IDF + SVD tag vector before the MLP",
+    factory=build_tags,
+    params=TagsHeadParams,
+    requires=("tags",),
+)
+
+GENRES_TAGS = Component(
+    name="genres-tags",
+    description="NCF with pooled genre embeddings and tag vectors (needs --plugin "
+    "genres)",
+    factory=build_genres_tags,
+    params=GenresTagsHeadParams,
+    requires=("genres", "tags"),
+)
