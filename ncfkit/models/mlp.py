@@ -20,14 +20,18 @@ class MLPParams:
 
     def __post_init__(self) -> None:
         if self.embedding_dim < 1:
-            raise ValueError(f"embedding_dim must be at least 1, got {self.embedding_dim}")
+            raise ValueError(
+                f"embedding_dim must be at least 1, got {self.embedding_dim}"
+            )
         if not self.layers or min(self.layers) < 1:
             raise ValueError(f"layers must be positive sizes, got {self.layers}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 
 
-def mlp_tower(in_features: int, layers: tuple[int, ...], dropout: float) -> nn.Sequential:
+def mlp_tower(
+    in_features: int, layers: tuple[int, ...], dropout: float
+) -> nn.Sequential:
     """Build Linear -> ReLU -> Dropout blocks ending in one linear output unit."""
     blocks: list[nn.Module] = []
     for size in layers:

@@ -1,0 +1,12 @@
+"""Training loop, device choice and the state a checkpoint needs to resume."""
+
+from ncfkit.training.device import resolve_device
+from ncfkit.training.trainer import EpochResult, Trainer, TrainingData, TrainState
+
+__all__ = [
+    "EpochResult",
+    "TrainState",
+    "Trainer",
+    "TrainingData",
+    "resolve_device",
+]
