@@ -1,0 +1,103 @@
+"""Fixtures for the tags plugin: generated data and the real ml-latest-small."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from ncfkit.components import Dataset, FeatureContext, IdMap, Split
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+# The real ml-latest-small, kept beside the checkout; NCFKIT_TEST_DATASETS overrides.
+SHARED_DATASETS = Path(
+    os.environ.get("NCFKIT_TEST_DATASETS", REPO_ROOT.parent / "shared" / "datasets")
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_entry_point_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep whatever plugins are installed on the machine out of the results."""
+    monkeypatch.setenv("NCFKIT_DISABLE_PLUGINS", "1")
+
+
+@pytest.fixture
+def ml_latest_small() -> Path:
+    folder = SHARED_DATASETS / "ml-latest-small"
+    assert (folder / "ratings.csv").is_file(), f"real data missing at {folder}"
+    return folder
+
+
+def make_context(
+    items: pd.DataFrame,
+    ratings: pd.DataFrame,
+    train: list[int],
+    tags: pd.DataFrame | None = None,
+) -> FeatureContext:
+    """Build a FeatureContext whose held-out rows are those not in `train`."""
+    id_map = IdMap.from_ratings(ratings)
+    ratings = ratings.assign(
+        user_index=id_map.user_index(ratings["user_id"]),
+        item_index=id_map.item_index(ratings["item_id"]),
+    )
+    held_out = np.setdiff1d(np.arange(len(ratings)), train)
+    split = Split(
+        train=np.asarray(train, dtype=np.int64),
+        validation=held_out[: len(held_out) // 2],
+        test=held_out[len(held_out) // 2 :],
+    )
+    dataset = Dataset(
+        name="generated",
+        path=Path("generated"),
+        layout="csv",
+        ratings=ratings,
+        items=items,
+        tags=tags,
+    )
+    return FeatureContext(dataset=dataset, ratings=ratings, split=split, id_map=id_map)
+
+
+@pytest.fixture
+def genre_context() -> FeatureContext:
+    """Five rated items: one without genres, and "Western" only on a test item."""
+
+
+@pytest.fixture
+def tag_context() -> FeatureContext:
+    """Four rated items; item 40 has no tags and item 30 only held-out tags."""
+    items = pd.DataFrame(
+        {
+            "item_id": [10, 20, 30, 40],
+            "title": ["A", "B", "C", "D"],
+            "genres": [("Comedy",), ("Drama",), (), ("Western", "Drama")],
+        }
+    )
+    ratings = pd.DataFrame(
+        {
+            "user_id": [1, 1, 2, 2, 3, 3, 1],
+            "item_id": [10, 20, 20, 30, 10, 40, 30],
+            "rating": [4.0, 3.0, 5.0, 2.0, 3.5, 4.5, 1.0],
+            "timestamp": [100, 200, 300, 400, 500, 600, 700],
+        }
+    )
+    tags = pd.DataFrame(
+        {
+            "user_id": [1, 3, 1, 2, 1, 2, 4],
+            "item_id": [10, 10, 20, 20, 30, 30, 40],
+            "tag": [
+                "Dark  Comedy",
+                " dark comedy ",
+                "Slow",
+                "slow burn",
+                "boring",
+                "boring",
+                "never rated by this user",
+            ],
+            "timestamp": [150, 550, 190, 290, 710, 450, 650],
+        }
+    )
+    # Held out: row 3 (user 2, item 30) and row 6 (user 1, item 30). Both tags on
+    # item 30 sit on held-out pairs, so item 30 must come out untagged.
+    return make_context(items, ratings, train=[0, 1, 2, 4, 5], tags=tags)
