@@ -5,6 +5,6 @@ from ncfkit.hookspecs import hookimpl
 
 @hookimpl
 def register_heads():
-    from ncfkit.models import mlp
+    from ncfkit.models import biased_mf, gmf, mlp, neumf
 
-    return [mlp.COMPONENT]
+    return [mlp.COMPONENT, gmf.COMPONENT, neumf.COMPONENT, biased_mf.COMPONENT]
