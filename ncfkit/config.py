@@ -59,6 +59,7 @@ class TrainingConfig:
     patience: int = param(
         0, "stop after this many epochs without a better validation loss; 0 is off"
     )
+    threads: int = param(0, "CPU threads for torch; 0 keeps torch's default")
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size"):
@@ -72,6 +73,8 @@ class TrainingConfig:
             )
         if self.weight_decay < 0:
             raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay}")
+        if self.threads < 0:
+            raise ValueError(f"threads must be >= 0, got {self.threads}")
         if self.patience < 0:
             raise ValueError(f"patience must be >= 0, got {self.patience}")
         if self.device.split(":")[0] not in DEVICES:

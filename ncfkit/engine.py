@@ -171,6 +171,8 @@ def resume_run(
 def _build_model(
     config: RunConfig, data: PreparedData, *, registry: Registry
 ) -> torch.nn.Module:
+    if config.training.threads:
+        torch.set_num_threads(config.training.threads)
     torch.manual_seed(config.training.seed)
     component = registry.get("head", config.head.name).component
     return component.factory(
@@ -361,7 +363,7 @@ class _Session:
         }
 
     def _interrupted(self) -> RunResult:
-        kind, path = self._save("last")
+        _, path = self._save("last")
         self.emit(
             "on_checkpoint_saved",
             CheckpointSaved(self.run.id, path, "last", self.state.epochs_done),
@@ -433,7 +435,7 @@ def _write_interactions(run: RunFolder, data: PreparedData) -> None:
     for part in ("train", "validation"):
         rows = data.part(part)
         for column in ("user_index", "item_index"):
-            tensors[f"{part}.{column}"] = torch.as_tensor(
+            tensors[f"{part}.{column}"] = torch.tensor(
                 rows[column].to_numpy(), dtype=torch.int64
             )
     atomic_write_bytes(run.path / INTERACTIONS_FILE, save_tensors(tensors))
