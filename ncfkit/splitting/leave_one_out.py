@@ -32,7 +32,7 @@ class LeaveOneOutParams:
 def split_leave_one_out(ratings: pd.DataFrame, *, min_user_ratings: int = 3) -> Split:
     """Hold out each user's latest rating for test and the one before for validation.
 
-    Ratings are ordered by timestamp; equal timestamps are ordered by item_id, then
+    Ratings are ordered by timestamp. Equal timestamps are ordered by item_id, then
     by row position, and the last in that order counts as the latest. Users with
     fewer than `min_user_ratings` ratings are dropped. Each part lists row
     positions in ascending order.

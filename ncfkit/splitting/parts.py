@@ -30,19 +30,15 @@ def make_split(
     parts = [np.asarray(p, dtype=np.int64) for p in (train, validation, test)]
     kept = sum(len(p) for p in parts)
     dropped_rows = n_rows - kept
-    if dropped_rows:
-        logger.info(
-            "%s dropped %d ratings of %d users: %s",
-            splitter,
-            dropped_rows,
-            dropped_users,
-            reason,
-        )
     logger.info(
-        "%s split %d ratings into %d train, %d validation and %d test",
+        "%s split %d ratings into %d train, %d validation and %d test, dropped %d "
+        "ratings of %d users%s",
         splitter,
-        kept,
+        n_rows,
         *(len(p) for p in parts),
+        dropped_rows,
+        dropped_users,
+        f" ({reason})" if reason else "",
     )
     if len(parts[0]) == 0:
         raise DataError(

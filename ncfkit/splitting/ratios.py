@@ -30,11 +30,11 @@ def holdout_sizes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the validation and test sizes for groups of `n_rows` rows.
 
-    The held-out part is ceil((validation + test) * n) rows and its test share is
-    ceil(test / (validation + test) * held_out) rows; the rest of it is validation.
-    Both use float64 arithmetic like scikit-learn's `train_test_split` (1.x), which
-    sizes its test part as ceil(test_size * n_samples), so two nested calls with
-    these test sizes give the same counts.
+    A group of n rows holds out ceil((validation + test) * n) rows. Of those,
+    ceil(test / (validation + test) * held_out) are test and the rest validation.
+    scikit-learn's `train_test_split` (1.x) sizes its test part as
+    ceil(test_size * n_samples) in float64, so two nested calls with these test
+    sizes give the same counts.
     """
     held_fraction = validation + test
     test_share = test / held_fraction

@@ -1,4 +1,4 @@
-"""Temporal split: one global time cutoff; later ratings are validation, then test."""
+"""Temporal split: train before one global time cutoff, then validation, then test."""
 
 from __future__ import annotations
 
