@@ -25,7 +25,14 @@ logger = logging.getLogger(__name__)
 RATING_MIN = 0.5
 RATING_MAX = 5.0
 # Separators a user's edited or exported file may use instead of the expected one.
-_LIKELY_SEPARATORS = {"::": "'::'", ";": "';'", "\t": "tab", "|": "'|'", ",": "','"}
+_LIKELY_SEPARATORS = {
+    "::": "'::'",
+    ";": "';'",
+    "\t": "tab",
+    "|": "'|'",
+    ",": "','",
+    " ": "space",
+}
 
 
 def sha256_file(path: Path) -> str:
@@ -75,6 +82,9 @@ def read_table(
             sep=separator,
             header=None if names is not None else "infer",
             names=names,
+            # Without this, pandas turns the first column into the index when the
+            # first data row has one field more than the header.
+            index_col=False,
             usecols=usecols,
             dtype=dtype,
             encoding=encoding,

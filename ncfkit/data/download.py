@@ -93,8 +93,8 @@ def known_dataset(name: str) -> KnownDataset:
     if known is None:
         names = list(KNOWN_DATASETS)
         raise DataError(
-            f"unknown dataset {name!r}{suggest(name, names)} (known: "
-            f"{', '.join(names)}); or pass a MovieLens folder or .zip with --data PATH"
+            f"unknown dataset {name!r}{suggest(name, names)}: choose one of "
+            f"{', '.join(names)}, or pass a MovieLens folder or .zip with --data PATH"
         )
     return known
 

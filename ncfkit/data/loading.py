@@ -122,7 +122,11 @@ def _choose_reader(
     if chosen is not None:
         return chosen
 
-    expected = "; ".join(f"{name}: {description}" for name, description, _ in readers)
+    # Plugin readers may not list their files, so their description stands in.
+    expected = "; ".join(
+        f"{name} ({getattr(reader, 'expected', description)})"
+        for name, description, reader in readers
+    )
     found = sorted(child.name for child in folder.iterdir())
     shown = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
     hint = ""
@@ -132,7 +136,7 @@ def _choose_reader(
         hint = f"; did you mean {matching[0]}?"
     raise DataError(
         f"{folder} has no known dataset layout (found: {shown or 'no files'}); "
-        f"expected one of {expected}{hint}"
+        f"expected the files of one of these layouts: {expected}{hint}"
     )
 
 

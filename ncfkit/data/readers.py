@@ -68,6 +68,7 @@ class MovieLensCsvReader:
 
     layout: str = "movielens-csv"
     files: tuple[str, ...] = ("ratings.csv", "movies.csv", "tags.csv", "links.csv")
+    expected: str = "ratings.csv, optionally movies.csv, tags.csv, links.csv"
     encoding: str = "utf-8"
 
     def detect(self, path: Path) -> bool:
@@ -117,17 +118,26 @@ class MovieLensCsvReader:
         """Read the `required` columns of a CSV file after checking its header."""
         checks.check_encoding(path, encoding=self.encoding)
         header = checks.first_line(path, encoding="utf-8-sig")
+        if not header.strip():
+            raise DataError(
+                f"{path} is empty or starts with a blank line: the first line must "
+                f"be the header {','.join(required)}"
+            )
         found = [column.strip().strip('"') for column in header.split(",")]
         missing = [column for column in required if column not in found]
         if missing:
-            raise DataError(_missing_columns_message(path, header, found, missing))
-        return checks.read_table(
+            raise DataError(
+                _missing_columns_message(path, header, found, missing, required)
+            )
+        # All columns are read, not just `required`: with usecols pandas would
+        # silently drop the surplus fields of a malformed row.
+        table = checks.read_table(
             path,
             separator=",",
             encoding=self.encoding,
-            usecols=list(required),
             dtype=dtype,  # type: ignore[arg-type]
         )
+        return table[list(required)]
 
 
 @dataclass(frozen=True)
@@ -136,6 +146,7 @@ class MovieLensDatReader:
 
     layout: str = "movielens-dat"
     files: tuple[str, ...] = ("ratings.dat", "movies.dat", "tags.dat")
+    expected: str = "ratings.dat, optionally movies.dat, tags.dat"
     encoding: str = "latin-1"
 
     def detect(self, path: Path) -> bool:
@@ -193,6 +204,7 @@ class MovieLens100kReader:
 
     layout: str = "movielens-100k"
     files: tuple[str, ...] = ("u.data", "u.item", "u.genre")
+    expected: str = "u.data, optionally u.item, u.genre"
     encoding: str = "latin-1"
 
     def detect(self, path: Path) -> bool:
@@ -318,7 +330,11 @@ def _require(path: Path, file: str, layout: str) -> Path:
 
 
 def _missing_columns_message(
-    path: Path, header: str, found: list[str], missing: list[str]
+    path: Path,
+    header: str,
+    found: list[str],
+    missing: list[str],
+    required: Sequence[str],
 ) -> str:
     message = (
         f"{path} is missing the column(s) {', '.join(missing)} "
@@ -331,7 +347,7 @@ def _missing_columns_message(
             f"{checks.describe_separator(separator)}, but MovieLens .csv files are "
             "comma-separated; re-save it with commas"
         )
-    return f"{message}; the first line must be the header naming these columns"
+    return f"{message}; the first line must be a header such as {','.join(required)}"
 
 
 def _split_genres(values: pd.Series) -> list[tuple[str, ...]]:

@@ -1,4 +1,4 @@
-"""Small MovieLens folders written from the documented formats, and a reader registry."""
+"""Fixtures that write small MovieLens folders and build a reader registry."""
 
 from __future__ import annotations
 

@@ -29,7 +29,9 @@ RATING_DTYPES = {
 
 
 def load(folder: Path, registry: Registry, data_dir: Path):
-    return load_dataset(dataset="unused", data=folder, registry=registry, data_dir=data_dir)
+    return load_dataset(
+        dataset="unused", data=folder, registry=registry, data_dir=data_dir
+    )
 
 
 def genres_of(items: pd.DataFrame, item_id: int) -> tuple[str, ...]:
@@ -188,7 +190,8 @@ def test_100k_without_u_genre_uses_documented_names(
 
     dataset = load(folder, registry, data_dir)
 
-    assert genres_of(dataset.items, 302) == ("Crime", "Film-Noir", "Mystery", "Thriller")
+    expected = ("Crime", "Film-Noir", "Mystery", "Thriller")
+    assert genres_of(dataset.items, 302) == expected
 
 
 def test_duplicates_keep_latest_rating(
@@ -219,7 +222,8 @@ def test_duplicates_keep_latest_rating(
 
 
 def test_readers_detect_only_their_layout(write_layout) -> None:
-    folders = {layout: write_layout(layout, layout) for layout in ("csv", "dat", "100k")}
+    layouts = ("csv", "dat", "100k")
+    folders = {layout: write_layout(layout, layout) for layout in layouts}
     readers = {
         "csv": MovieLensCsvReader(),
         "dat": MovieLensDatReader(),
