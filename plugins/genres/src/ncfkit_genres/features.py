@@ -17,7 +17,8 @@ import torch
 from ncfkit.components import Component, FeatureContext
 from ncfkit.params import NoParams
 
-logger = logging.getLogger(__name__)
+# A child of the "ncfkit" logger, so the messages reach the CLI and each run.log.
+logger = logging.getLogger("ncfkit.plugins.genres")
 
 # Keys of the tensors this provider returns.
 INDEX = "genres.index"

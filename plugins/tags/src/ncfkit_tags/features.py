@@ -29,7 +29,8 @@ from ncfkit.params import param
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-logger = logging.getLogger(__name__)
+# A child of the "ncfkit" logger, so the messages reach the CLI and each run.log.
+logger = logging.getLogger("ncfkit.plugins.tags")
 
 # Keys of the tensors this provider returns.
 VECTORS = "tags.vectors"
