@@ -445,9 +445,9 @@ def _training_tensors(data: PreparedData) -> TrainingData:
     def tensors(part: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         rows = data.part(part)
         return (
-            torch.as_tensor(rows["user_index"].to_numpy(), dtype=torch.long),
-            torch.as_tensor(rows["item_index"].to_numpy(), dtype=torch.long),
-            torch.as_tensor(
+            torch.tensor(rows["user_index"].to_numpy(), dtype=torch.long),
+            torch.tensor(rows["item_index"].to_numpy(), dtype=torch.long),
+            torch.tensor(
                 rows["rating"].to_numpy() / data.rating_max, dtype=torch.float32
             ),
         )

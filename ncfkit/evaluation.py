@@ -31,8 +31,8 @@ class Scorer:
         """Return (n,) predicted stars for user and item index pairs."""
         scaled = predict(
             self.model,
-            torch.as_tensor(users, dtype=torch.long),
-            torch.as_tensor(items, dtype=torch.long),
+            torch.tensor(users, dtype=torch.long),
+            torch.tensor(items, dtype=torch.long),
         )
         stars = scaled.float().cpu().numpy() * self.rating_max
         return np.clip(stars, self.rating_min, self.rating_max)

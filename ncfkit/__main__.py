@@ -1,0 +1,3 @@
+from ncfkit.cli import main
+
+main()
