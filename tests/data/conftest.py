@@ -55,3 +55,9 @@ def registry() -> Registry:
 def data_dir(tmp_path: Path) -> Path:
     """An empty data directory, so no test reads or writes the user's cache."""
     return tmp_path / "data-dir"
+
+
+@pytest.fixture(autouse=True)
+def _no_internet_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point downloads at a local port by default, so no test reaches GroupLens."""
+    monkeypatch.setenv("NCFKIT_DOWNLOAD_URL", "http://127.0.0.1:9/unreachable")
