@@ -1,0 +1,59 @@
+"""Where a run's data will come from, in words the setup screen can show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ncfkit.data.download import (
+    DATA_DIR_ENV,
+    KNOWN_DATASETS,
+    default_data_dir,
+    find_dataset,
+)
+
+GROUPLENS_PAGE = "https://grouplens.org/datasets/movielens/"
+
+
+@dataclass(frozen=True)
+class DataHint:
+    """A one-paragraph status of the data source; `ok` is False when Start would
+    need a download or fail."""
+
+    ok: bool
+    text: str
+
+
+def known_dataset_names() -> list[str]:
+    return list(KNOWN_DATASETS)
+
+
+def data_hint(dataset: str, data: str, *, data_dir: Path | None) -> DataHint:
+    """Describe the data a run with `dataset` and `data` would read."""
+    if data:
+        path = Path(data).expanduser()
+        if path.is_dir():
+            return DataHint(True, f"Reads the MovieLens folder {path}.")
+        if path.is_file() and path.suffix.lower() == ".zip":
+            return DataHint(True, f"Reads the MovieLens archive {path}.")
+        if path.exists():
+            return DataHint(False, f"{path} is not a folder or a .zip file.")
+        return DataHint(False, f"{path} not found: enter a MovieLens folder or .zip.")
+
+    if dataset not in KNOWN_DATASETS:
+        return DataHint(
+            False,
+            f"unknown dataset {dataset!r}: choose one of "
+            f"{', '.join(KNOWN_DATASETS)}, or enter a MovieLens folder or .zip.",
+        )
+    folder = data_dir if data_dir is not None else default_data_dir()
+    found = find_dataset(dataset, data_dir=folder)
+    if found is not None:
+        return DataHint(True, f"{dataset} found in {found}.")
+    return DataHint(
+        False,
+        f"{dataset} is not in {folder} yet. Start downloads it from GroupLens "
+        f"and checks it. Offline: get {dataset}.zip from {GROUPLENS_PAGE} and "
+        f"enter its path (or the unpacked folder) as the data path, or set "
+        f"{DATA_DIR_ENV} to a folder that holds {dataset}/.",
+    )

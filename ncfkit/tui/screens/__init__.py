@@ -1,0 +1,1 @@
+"""The screens of the ncfkit app: setup, training, runs, and their dialogs."""
