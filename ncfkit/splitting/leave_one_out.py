@@ -42,33 +42,57 @@ def split_leave_one_out(ratings: pd.DataFrame, *, min_user_ratings: int = 3) -> 
     n_rows = len(ratings)
     codes, _ = pd.factorize(ratings["user_id"])
     sizes = np.bincount(codes)
-    # lexsort sorts by its last key first: user, then timestamp, item_id, row.
-    order = np.lexsort(
-        (
-            np.arange(n_rows),
-            ratings["item_id"].to_numpy(),
-            ratings["timestamp"].to_numpy(),
-            codes,
-        )
-    )
-    user = codes[order]
-    # Places counted back from each user's latest rating: 0 is the latest.
-    ends = np.cumsum(sizes)
-    from_end = ends[user] - 1 - np.arange(n_rows)
-    kept = (sizes >= min_user_ratings)[user]
-    too_few = int((sizes < min_user_ratings).sum())
+    kept_users = sizes >= min_user_ratings
+    timestamps = ratings["timestamp"].to_numpy()
+    items = ratings["item_id"].to_numpy()
 
+    available = kept_users[codes]
+    test = _latest_per_user(codes, timestamps, items, available, n_users=len(sizes))
+    available[test] = False
+    validation = _latest_per_user(
+        codes, timestamps, items, available, n_users=len(sizes)
+    )
+    available[validation] = False
+
+    too_few = int((~kept_users).sum())
     return make_split(
         "leave-one-out",
-        train=np.sort(order[kept & (from_end >= 2)]),
-        validation=np.sort(order[kept & (from_end == 1)]),
-        test=np.sort(order[kept & (from_end == 0)]),
+        train=np.flatnonzero(available),
+        validation=np.sort(validation),
+        test=np.sort(test),
         n_rows=n_rows,
         dropped_users=too_few,
         reason=f"{too_few} users with fewer than {min_user_ratings} ratings"
         if too_few
         else "",
     )
+
+
+def _latest_per_user(
+    codes: np.ndarray,
+    timestamps: np.ndarray,
+    items: np.ndarray,
+    mask: np.ndarray,
+    *,
+    n_users: int,
+) -> np.ndarray:
+    """Return the position of each user's latest row among the rows in `mask`,
+    ordered by (timestamp, item_id, position).
+
+    A grouped max finds each user's latest timestamp in linear time, so only the
+    rows at that timestamp need sorting, not the whole frame.
+    """
+    rows = np.flatnonzero(mask)
+    latest = pd.Series(timestamps[rows]).groupby(codes[rows]).max()
+    latest_time = np.zeros(n_users, dtype=timestamps.dtype)
+    latest_time[latest.index.to_numpy()] = latest.to_numpy()
+    candidates = rows[timestamps[rows] == latest_time[codes[rows]]]
+    # lexsort sorts by its last key first: user, then item_id, then position.
+    order = candidates[np.lexsort((candidates, items[candidates], codes[candidates]))]
+    user = codes[order]
+    is_last = np.ones(len(order), dtype=bool)
+    is_last[:-1] = user[1:] != user[:-1]
+    return order[is_last]
 
 
 def build(params: LeaveOneOutParams) -> Callable[[pd.DataFrame], Split]:

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ncfkit.errors import DataError
 from ncfkit.splitting.leave_one_out import LeaveOneOutParams, split_leave_one_out
 
 
@@ -96,3 +97,10 @@ def test_higher_minimum_drops_more_users(make_ratings) -> None:
 def test_params_reject_minimum_below_three() -> None:
     with pytest.raises(ValueError, match="min_user_ratings must be at least 3"):
         LeaveOneOutParams(min_user_ratings=2)
+
+
+def test_no_user_with_enough_ratings_raises_data_error() -> None:
+    ratings = _frame([(1, 1, 1), (1, 2, 2), (2, 3, 3)])
+
+    with pytest.raises(DataError, match="left no training ratings"):
+        split_leave_one_out(ratings)
