@@ -20,7 +20,7 @@ def round_to_half_star(stars: np.ndarray) -> np.ndarray:
 
 def accuracy(ctx: EvalContext) -> dict[str, float]:
     """Compute the share of rows whose prediction, rounded to a half star, equals
-    the rating; NaN without rows."""
+    the rating, or NaN when there are no rows."""
     if residuals(ctx).size == 0:
         return {"accuracy": float("nan")}
     # Ratings are multiples of 0.5, exact in binary floating point, so == is safe.

@@ -10,7 +10,7 @@ from ncfkit.params import NoParams
 
 
 def mae(ctx: EvalContext) -> dict[str, float]:
-    """Compute mean(|predicted - actual|) in stars; NaN without rows."""
+    """Compute mean(|predicted - actual|) in stars, or NaN without rows."""
     errors = residuals(ctx)
     return {"mae": float(np.mean(np.abs(errors))) if errors.size else float("nan")}
 

@@ -10,7 +10,7 @@ from ncfkit.params import NoParams
 
 
 def mse(ctx: EvalContext) -> dict[str, float]:
-    """Compute mean(((predicted - actual) / rating_max) ** 2); NaN without rows."""
+    """Compute mean(((predicted - actual) / rating_max) ** 2), or NaN without rows."""
     scaled = residuals(ctx) / ctx.rating_max
     return {"mse": float(np.mean(scaled**2)) if scaled.size else float("nan")}
 

@@ -24,7 +24,7 @@ def residuals(ctx: EvalContext) -> np.ndarray:
     if predicted.shape != actual.shape:
         raise ValueError(
             f"{ctx.part}: {predicted.shape[0]} predictions for {actual.shape[0]} "
-            "ratings; the engine must predict every evaluated row"
+            "ratings, but the engine must predict every evaluated row"
         )
     if actual.size == 0:
         logger.warning("%s: no ratings to evaluate, rating metrics are NaN", ctx.part)

@@ -10,7 +10,7 @@ from ncfkit.params import NoParams
 
 
 def rmse(ctx: EvalContext) -> dict[str, float]:
-    """Compute sqrt(mean((predicted - actual) ** 2)) in stars; NaN without rows."""
+    """Compute sqrt(mean((predicted - actual) ** 2)) in stars, or NaN without rows."""
     errors = residuals(ctx)
     return {"rmse": float(np.sqrt(np.mean(errors**2))) if errors.size else float("nan")}
 

@@ -39,7 +39,7 @@ def rank_full(
     threshold: float,
     users_per_batch: int = USERS_PER_BATCH,
 ) -> RankedLists:
-    """Rank all non-excluded items for every user of the part; one row per user."""
+    """Rank all non-excluded items for every user of the part, one row each."""
     held_out = relevant_held_out(ctx, threshold=threshold)
     users = held_out.part_users
     top_k = np.full((len(users), k), -1, dtype=np.int64)
@@ -67,8 +67,8 @@ def rank_full(
 
     skipped = int(np.count_nonzero(n_relevant == 0))
     logger.info(
-        "%s: full ranking of %d users over %d items; %d users without an item rated "
-        ">= %s stars are skipped",
+        "%s: ranked %d users over %d items, and %d users without an item rated "
+        ">= %s stars are skipped by all metrics but coverage",
         ctx.part,
         len(users),
         ctx.n_items,
@@ -112,7 +112,7 @@ def top_k_items(scores: np.ndarray, k: int) -> np.ndarray:
     _, items = np.nonzero(above | tied)
     items = items.reshape(n_rows, width)  # ascending item index within each row
 
-    # Order the selection by score, descending; lexsort is stable, keeping index order.
+    # Order the selection by score, descending. Ties keep the ascending index order.
     selected_scores = np.take_along_axis(scores, items, axis=1)
     items = np.take_along_axis(items, np.lexsort((items, -selected_scores)), axis=1)
     excluded = np.take_along_axis(scores, items, axis=1) == -np.inf

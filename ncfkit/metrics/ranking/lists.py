@@ -22,11 +22,11 @@ class RankedLists:
     protocol: str  # "full" or "sampled"
     k: int
     users: np.ndarray  # (n,) user index of each ranking, ascending
-    top_k: np.ndarray  # (n, k) item indices, best first; -1 where a list is short
+    top_k: np.ndarray  # (n, k) item indices, best first, -1 past a short list
     hits: np.ndarray  # (n, k) bool: the item at that position is relevant
     n_relevant: np.ndarray  # (n,) relevant items among the ranking's candidates
     # (n,) 1-based rank of the best-ranked relevant item in the whole candidate list,
-    # not cut at k; 0 where n_relevant is 0.
+    # not cut at k, or 0 where n_relevant is 0.
     first_rank: np.ndarray
     n_items: int  # size of the catalog, for coverage
 

@@ -15,7 +15,7 @@ def build(params: MRRParams) -> MetricFunction:
     )
 
     def mrr(ctx: EvalContext) -> dict[str, float]:
-        """Average 1 / rank of the best-ranked relevant item; the list is not cut at
+        """Average 1 / rank of the best-ranked relevant item. The list is not cut at
         K, so a relevant item at rank 500 still adds 1/500."""
         lists = ranked_lists(
             ctx,

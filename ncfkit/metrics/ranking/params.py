@@ -22,7 +22,7 @@ DEFAULT_NEGATIVES = 99  # He et al., "Neural Collaborative Filtering", WWW 2017
 _K_HELP = "length of the ranked list that is evaluated (the K in NDCG@K)"
 _THRESHOLD_HELP = "held-out ratings at or above this many stars are relevant"
 _PROTOCOL_HELP = (
-    "full: rank every item the user has not interacted with; sampled: rank each "
+    "full: rank every item the user has not interacted with, or sampled: rank each "
     "relevant held-out item against `negatives` items the user never rated"
 )
 _NEGATIVES_HELP = "sampled items ranked with each held-out item (sampled protocol only)"

@@ -45,11 +45,13 @@ def rank_sampled(
     negatives: int,
     users_per_batch: int = USERS_PER_BATCH,
 ) -> RankedLists:
-    """Rank each relevant held-out item against sampled negatives; one row each."""
+    """Rank each relevant held-out item against sampled negatives, one row each."""
     held_out = relevant_held_out(ctx, threshold=threshold)
     rng = np.random.default_rng(ctx.seed)
-    part_users = np.asarray(ctx.users, dtype=np.int64)
-    part_items = np.asarray(ctx.items, dtype=np.int64)
+    # The part's rows sorted by user, so that each batch reads one slice.
+    by_user = np.argsort(ctx.users, kind="stable")
+    part_users = np.asarray(ctx.users, dtype=np.int64)[by_user]
+    part_items = np.asarray(ctx.items, dtype=np.int64)[by_user]
     chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     too_few = 0
 
@@ -68,7 +70,7 @@ def rank_sampled(
         drawn = sample_negatives(rated, batch_rows, count=negatives, rng=rng)
         candidates = np.concatenate([positives[:, None], drawn], axis=1)
         scores = score_batch(ctx, batch)[batch_rows[:, None], candidates]
-        # Best first; lexsort's last key is the primary one, ties by item index.
+        # Best first: lexsort's last key (the score) is the primary one, then the item.
         order = np.lexsort((candidates, -scores), axis=1)
         chunks.append(
             (batch[batch_rows], positives, np.take_along_axis(candidates, order, 1))
@@ -84,7 +86,7 @@ def rank_sampled(
         )
     logger.info(
         "%s: sampled protocol ranked %d held-out items of %d users against %d "
-        "negatives each; %d users without an item rated >= %s stars are skipped",
+        "negatives each, and skipped %d users without an item rated >= %s stars",
         ctx.part,
         len(users),
         len(np.unique(users)),
@@ -148,11 +150,16 @@ def _repeats(drawn: np.ndarray) -> np.ndarray:
 def _rated(
     ctx: EvalContext, batch: np.ndarray, part_users: np.ndarray, part_items: np.ndarray
 ) -> np.ndarray:
-    """Return (batch, n_items) bool: excluded items plus the part's rows."""
+    """Return (batch, n_items) bool: excluded items plus the part's rows.
+
+    `part_users` must be sorted, and `part_items` in the same order.
+    """
     rated = np.zeros((len(batch), ctx.n_items), dtype=bool)
     rated[excluded_cells(ctx, batch)] = True
-    in_batch = np.isin(part_users, batch)
-    rated[np.searchsorted(batch, part_users[in_batch]), part_items[in_batch]] = True
+    rows = rows_of(part_users, batch)
+    in_batch = np.isin(part_users[rows], batch)
+    batch_rows = np.searchsorted(batch, part_users[rows][in_batch])
+    rated[batch_rows, part_items[rows][in_batch]] = True
     return rated
 
 
