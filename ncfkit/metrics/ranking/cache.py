@@ -2,7 +2,7 @@
 
 Scoring every user on every item is the expensive step (162,000 users by 59,000
 items on ml-25m), and every ranking metric of a run needs the same lists. Each
-metric asks here, and the lists are computed once per EvalContext and settings.
+metric calls `ranked_lists`, which computes them once per EvalContext and settings.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ def check_protocol(*, threshold: float, negatives: int) -> None:
         )
     if negatives < 1:
         raise ValueError(
-            f"negatives must be at least 1 (the NCF paper uses 99), got {negatives}"
+            f"negatives must be at least 1 (He et al. 2017 use 99), got {negatives}"
         )
 
 

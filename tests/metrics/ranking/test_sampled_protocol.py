@@ -72,7 +72,7 @@ def test_one_ranking_per_relevant_held_out_item(make_context):
     assert lists.users.tolist() == sorted(context.users[relevant].tolist())
 
 
-def test_users_with_too_few_unrated_items_are_skipped(make_context):
+def test_sampled_skips_users_lacking_negatives(make_context):
     # User 0 rated 3 of 5 items, leaving 2 negatives. User 1 rated 2, leaving 3.
     context = make_context(
         scores=np.ones((2, 5)),
@@ -117,7 +117,7 @@ def test_sample_negatives_is_uniform_over_unrated_items():
     assert np.all(np.abs(counts[[0, 2, 3, 5]] - 2000) < 5 * 31.6)
 
 
-def test_sampled_context_scores_only_part_users(make_context):
+def test_sampled_scores_only_part_users(make_context):
     context = sparse_context(make_context)
     seen = []
 
