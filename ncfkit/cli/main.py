@@ -6,6 +6,7 @@ aborted by a second Ctrl-C.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -54,7 +55,11 @@ cli.add_command(components_command)
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and turn ncfkit errors into one-line messages and exit codes."""
     try:
-        cli.main(args=argv, prog_name="ncfkit", standalone_mode=False)
+        # Without standalone mode, click returns the exit code of --help and
+        # --version instead of raising.
+        code = cli.main(args=argv, prog_name="ncfkit", standalone_mode=False)
+        if isinstance(code, int):
+            sys.exit(code)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as error:
@@ -69,3 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("aborted", err=True)
         sys.exit(130)
+    finally:
+        # The handlers hold this call's stderr; callers that embed main() (tests,
+        # scripts) must not log into a stream that is gone.
+        logging.getLogger("ncfkit").handlers.clear()

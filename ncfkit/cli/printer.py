@@ -35,7 +35,7 @@ from ncfkit.hookspecs import hookimpl
 
 
 def stderr_console() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def configure_logging(console: Console, *, quiet: bool) -> None:
