@@ -118,6 +118,22 @@ class Registry:
         except (pluggy.PluginValidationError, ValueError) as error:
             info.error = f"hook validation failed: {error}"
             return info
+        unknown = _unknown_hooks(self.pm, plugin_name)
+        if unknown:
+            # pluggy accepts implementations of hooks it has no spec for and never
+            # calls them, so a misspelled hook would silently register nothing.
+            self.pm.unregister(name=plugin_name)
+            known = [
+                name
+                for name, value in vars(hookspecs).items()
+                if hasattr(value, "ncfkit_spec")
+            ]
+            info.error = (
+                f"hook validation failed: unknown hook {unknown[0]!r}"
+                f"{suggest(unknown[0], known)}; ncfkit's hooks are in "
+                "ncfkit/hookspecs.py"
+            )
+            return info
         try:
             collected = self._collect(plugin_name)
             self._check_duplicates(name, collected)
@@ -249,6 +265,15 @@ class Registry:
 
 class ContractError(Exception):
     """A plugin's hook returned something other than a list of components."""
+
+
+def _unknown_hooks(pm: pluggy.PluginManager, plugin_name: str) -> list[str]:
+    plugin = pm.get_plugin(plugin_name)
+    return sorted(
+        caller.name
+        for caller in pm.get_hookcallers(plugin) or []
+        if not caller.has_spec()
+    )
 
 
 def _check_result(hook_name: str, result: Any) -> list[Component]:
