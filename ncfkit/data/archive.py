@@ -20,7 +20,7 @@ from ncfkit.errors import DataError
 
 logger = logging.getLogger(__name__)
 
-# Subfolders that archivers add and that never hold a dataset.
+# Subfolders that archivers add and that never contain a dataset.
 _IGNORED_FOLDERS = ("__MACOSX",)
 ZIP_CACHE = "unpacked"
 
@@ -63,8 +63,9 @@ def extract_all(zip_path: Path, destination: Path) -> None:
 def dataset_root(folder: Path, *, looks_like_dataset: Callable[[Path], bool]) -> Path:
     """Return `folder`, or its only subfolder when the files are one level down.
 
-    GroupLens zips hold a folder named after the dataset; others hold the files
-    directly. `looks_like_dataset(path)` tells whether a folder holds a layout.
+    GroupLens zips contain a folder named after the dataset, others contain the
+    files directly. `looks_like_dataset(path)` returns whether a folder contains
+    a dataset layout.
     """
     if looks_like_dataset(folder):
         return folder

@@ -6,9 +6,9 @@ that `platformdirs.user_cache_dir("ncfkit")` returns.
 
 A missing dataset is downloaded from GroupLens as
 `https://files.grouplens.org/datasets/movielens/<name>.zip`. The environment
-variable NCFKIT_DOWNLOAD_URL replaces the base URL (the part before `/<name>.zip`),
-for a mirror or a local test server; `download_dataset(base_url=...)` does the same
-for one call. The zip is written into a hidden temporary folder inside the data
+variable NCFKIT_DOWNLOAD_URL replaces the base URL (the part before `/<name>.zip`)
+with a mirror or a local test server. `download_dataset(base_url=...)` does the
+same for one call. The zip is written into a hidden temporary folder inside the data
 directory, unpacked there, checked against the pinned SHA-256 sums, and only then
 renamed to `<data_dir>/<name>/`. On any failure, Ctrl-C included, the temporary
 folder is deleted, so a partial download never looks like a dataset. Nothing here
@@ -42,7 +42,7 @@ DEFAULT_BASE_URL = "https://files.grouplens.org/datasets/movielens"
 CHECKSUMS_FILE = "SHA256SUMS"
 _CHUNK_BYTES = 1 << 20
 
-# Called with (bytes received, total bytes or None when the server does not say).
+# Called with (bytes received, total bytes or None without a Content-Length).
 Progress = Callable[[int, int | None], None]
 
 # SHA-256 of the official ml-latest-small files, with their CRLF line endings.
@@ -210,7 +210,7 @@ def _content_length(response: http.client.HTTPResponse) -> int | None:
 
 
 def _zip_root(unpacked: Path, known: KnownDataset) -> Path:
-    """Return the folder inside the unpacked zip that holds the dataset's files."""
+    """Return the folder inside the unpacked zip that contains the dataset's files."""
     expected = unpacked / known.folder
     if expected.is_dir():
         return expected

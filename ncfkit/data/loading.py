@@ -122,20 +122,20 @@ def _choose_reader(
     if chosen is not None:
         return chosen
 
-    # Plugin readers may not list their files, so their description stands in.
+    # Plugin readers may not list their files, so their description is shown.
     expected = "; ".join(
         f"{name} ({getattr(reader, 'expected', description)})"
         for name, description, reader in readers
     )
     found = sorted(child.name for child in folder.iterdir())
-    shown = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
+    listing = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
     hint = ""
     nested = [child for child in folder.iterdir() if child.is_dir()]
     matching = [child for child in nested if _detect(child, readers) is not None]
     if len(matching) == 1:
         hint = f"; did you mean {matching[0]}?"
     raise DataError(
-        f"{folder} has no known dataset layout (found: {shown or 'no files'}); "
+        f"{folder} has no known dataset layout (found: {listing or 'no files'}); "
         f"expected the files of one of these layouts: {expected}{hint}"
     )
 

@@ -116,7 +116,6 @@ class MovieLensCsvReader:
         self, path: Path, required: Sequence[str], dtype: object = None
     ) -> pd.DataFrame:
         """Read the `required` columns of a CSV file after checking its header."""
-        checks.check_encoding(path, encoding=self.encoding)
         header = checks.first_line(path, encoding="utf-8-sig")
         if not header.strip():
             raise DataError(
@@ -269,13 +268,14 @@ class MovieLens100kReader:
             dtype={"title": str, "release": str, "video_release": str, "url": str},
             quoted=False,
         )
-        flags = raw[flag_columns]
-        if flags.isna().any().any():
-            row = int(np.argmax(flags.isna().any(axis=1).to_numpy()))
+        flags = raw[flag_columns].apply(pd.to_numeric, errors="coerce")
+        invalid = (flags.isna() | ~flags.isin([0, 1])).any(axis=1).to_numpy()
+        if invalid.any():
+            row = int(np.argmax(invalid))
             raise DataError(
-                f"{path}: line {row + 1} has fewer than {len(names)} '|'-separated "
-                f"fields (id, title, release date, video release date, URL and "
-                f"{len(genres)} genre flags); fix or remove that line"
+                f"{path}: line {row + 1} does not end in {len(genres)} genre flags "
+                f"of 0 or 1 after the id, title, release date, video release date "
+                f"and URL; fix or remove that line"
             )
         labels = np.array(genres, dtype=object)
         # The first flag is "unknown", which means no genre.

@@ -208,6 +208,21 @@ def test_csv_in_latin1_is_rejected(write_layout, registry, data_dir) -> None:
     assert "re-save the file as UTF-8" in message
 
 
+def test_invalid_utf8_line_past_first_megabyte(
+    write_layout, registry, data_dir
+) -> None:
+    rows = "".join(f"1,{item},4.0,964982703\n" for item in range(1, 70_001))
+    folder = write_layout("csv", ratings_csv="userId,movieId,rating,timestamp\n" + rows)
+    ratings = folder / "ratings.csv"
+    assert ratings.stat().st_size > 1 << 20
+    with ratings.open("ab") as handle:
+        handle.write(b"2,10,4.0,9649827\xe90\n")
+
+    message = load_error(folder, registry, data_dir)
+
+    assert f"{ratings} is not valid UTF-8 text (byte 0xe9 on line 70002)" in message
+
+
 @pytest.mark.parametrize(
     ("layout", "file", "text"),
     [
