@@ -61,11 +61,11 @@ def load_dataset(
     mismatched = pinned_mismatches(dataset, result.checksums) if from_data_dir else []
     if mismatched:
         logger.warning(
-            "%s: %s differ from the official %s files; delete the folder to download "
-            "it again",
+            "%s: files differ from the official %s release: %s; delete the folder "
+            "to download it again",
             folder,
-            ", ".join(mismatched),
             dataset,
+            ", ".join(mismatched),
         )
     logger.info(
         "dataset %s: %d ratings by %d users of %d items (%d listed), %d duplicate "
