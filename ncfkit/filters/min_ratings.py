@@ -70,7 +70,7 @@ def filter_min_ratings(
             break
 
     kept = ratings[keep].reset_index(drop=True)
-    _log_counts(ratings, kept, passes=passes)
+    _log_counts(users, items, keep, passes=passes)
     if kept.empty:
         raise DataError(
             f"no ratings left after min-ratings (min_user_ratings={min_user_ratings}, "
@@ -87,22 +87,27 @@ def _has_min_count(codes: np.ndarray, keep: np.ndarray, minimum: int) -> np.ndar
     return counts[codes] >= minimum
 
 
-def _log_counts(before: pd.DataFrame, after: pd.DataFrame, *, passes: int) -> None:
-    for label, column in (("users", "user_id"), ("items", "item_id")):
-        n_before = before[column].nunique()
-        n_after = after[column].nunique()
+def _log_counts(
+    users: np.ndarray, items: np.ndarray, keep: np.ndarray, *, passes: int
+) -> None:
+    """Log the users, items and ratings kept, from the codes of the input rows."""
+    for label, codes in (("users", users), ("items", items)):
+        n_ids = int(codes.max()) + 1 if len(codes) else 0
+        n_kept = int(np.count_nonzero(np.bincount(codes[keep], minlength=n_ids)))
         logger.info(
             "min-ratings kept %d of %d %s (%d dropped)",
-            n_after,
-            n_before,
+            n_kept,
+            n_ids,
             label,
-            n_before - n_after,
+            n_ids - n_kept,
         )
+    n_rows = len(keep)
+    n_kept_rows = int(keep.sum())
     logger.info(
         "min-ratings kept %d of %d ratings (%d dropped) after %d pass(es)",
-        len(after),
-        len(before),
-        len(before) - len(after),
+        n_kept_rows,
+        n_rows,
+        n_rows - n_kept_rows,
         passes,
     )
 
