@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import logging
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,6 @@ def read_table(
     separator: str,
     encoding: str,
     names: Sequence[str] | None = None,
-    usecols: Sequence[str] | Sequence[int] | None = None,
     dtype: dict[str, Any] | None = None,
     quoted: bool = True,
 ) -> pd.DataFrame:
@@ -78,20 +78,29 @@ def read_table(
         source = io.BytesIO(path.read_bytes().replace(separator.encode(), b"\x1f"))
         separator = "\x1f"
     try:
-        return pd.read_csv(
-            source,
-            sep=separator,
-            header=None if names is not None else "infer",
-            names=names,
-            # Without this, pandas turns the first column into the index when the
-            # first data row has one field more than the header.
-            index_col=False,
-            usecols=usecols,
-            dtype=dtype,
-            encoding=encoding,
-            quoting=csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE,
-            engine="c",
-        )
+        with warnings.catch_warnings():
+            # pandas only warns, then drops the surplus fields, when the first line
+            # has more fields than the header or `names`.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(
+                source,
+                sep=separator,
+                header=None if names is not None else "infer",
+                names=names,
+                # Without this, pandas turns the first column into the index when
+                # the first data row has one field more than the header.
+                index_col=False,
+                dtype=dtype,
+                encoding=encoding,
+                quoting=csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE,
+                engine="c",
+            )
+    except pd.errors.ParserWarning:
+        expected = f"the {len(names)} expected" if names else "the header's"
+        raise DataError(
+            f"{path}: the first data line has more fields than {expected}; check "
+            "the separator and that every line has the same number of fields"
+        ) from None
     except UnicodeDecodeError:
         raise encoding_error(path, encoding=encoding) from None
     except pd.errors.EmptyDataError:

@@ -196,6 +196,25 @@ def test_csv_row_with_extra_fields(write_layout, registry, data_dir) -> None:
     assert "line 3" in message
 
 
+@pytest.mark.parametrize(
+    ("layout", "file", "text"),
+    [
+        ("csv", "ratings.csv", "userId,movieId,rating,timestamp\n1,10,4.0,1,7\n"),
+        ("dat", "ratings.dat", "1::10::5::1::7\n1::20::4::2\n"),
+        ("100k", "u.data", "1\t10\t5\t1\t7\n1\t20\t4\t2\n"),
+    ],
+    ids=["csv", "dat", "100k"],
+)
+def test_first_line_with_extra_fields(
+    write_layout, registry, data_dir, layout, file, text
+) -> None:
+    folder = write_layout(layout, **{file.replace(".", "_"): text})
+
+    message = load_error(folder, registry, data_dir)
+
+    assert f"{folder / file}: the first data line has more fields" in message
+
+
 def test_csv_in_latin1_is_rejected(write_layout, registry, data_dir) -> None:
     folder = write_layout("csv")
     (folder / "movies.csv").write_bytes(CSV_MOVIES.encode("latin-1"))
