@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -206,11 +207,10 @@ class NcfkitApp(App[None]):
             self.exit()
             return
 
-        async def confirmed(answer: bool | None) -> None:
+        def confirmed(answer: bool | None) -> None:
             if answer:
                 self.notify("Stopping the run and saving a checkpoint…")
-                await self.train_screen.stop_and_wait()
-                self.exit()
+                self._stop_and_exit()
 
         self.push_screen(
             ConfirmScreen(
@@ -221,6 +221,12 @@ class NcfkitApp(App[None]):
             ),
             confirmed,
         )
+
+    @work(exclusive=True, group="quit")
+    async def _stop_and_exit(self) -> None:
+        # An async worker, so the UI keeps drawing while the batch finishes.
+        await self.train_screen.stop_and_wait()
+        self.exit()
 
     def on_unmount(self) -> None:
         # However the app ends, the training thread must not outlive it.

@@ -29,8 +29,13 @@ from ncfkit.params import (
 
 
 def widget_id(*parts: str) -> str:
-    """Build a CSS id from names that may hold characters ids cannot."""
-    return "-".join(re.sub(r"[^A-Za-z0-9_-]", "_", part) for part in parts)
+    """Build a CSS id from names that may hold characters ids cannot.
+
+    Dots separate the parts of a config key (`head.dropout`), so they become
+    hyphens too: `widget_id("field", "head.dropout")` is `field-head-dropout`.
+    """
+    text = "-".join(parts).replace(".", "-")
+    return re.sub(r"[^A-Za-z0-9_-]", "_", text)
 
 
 class ParamValidator(Validator):

@@ -394,7 +394,9 @@ class SetupScreen(Screen[None]):
             if isinstance(node, ParamField):
                 help_text = node.description
                 break
-        self.query_one("#field-help", Static).update(help_text)
+        # Focus can move while the form is being rebuilt and has no help line.
+        for line in self.query("#field-help").results(Static):
+            line.update(help_text)
 
     # Actions
 
@@ -408,8 +410,9 @@ class SetupScreen(Screen[None]):
         if config is not None:
             self.post_message(self.SaveRequested(config))
 
-    def action_open(self) -> None:
-        self.app.run_action("open_config")
+    async def action_open(self) -> None:
+        # The app opens the dialog, because it also serves the runs screen.
+        await self.app.run_action("open_config")
 
     async def action_defaults(self) -> None:
         await self.load(default_raw_config(), "defaults")

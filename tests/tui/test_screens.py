@@ -1,0 +1,228 @@
+"""Screens one at a time: failures, missing data, loading and saving configs, runs."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import torch
+from fake_runs import write_fake_run
+from textual.widgets import DataTable, Input, SelectionList
+from tui_helpers import run_async, type_into, wait_for, write_config
+
+from ncfkit.components import Component, ModelShape
+from ncfkit.config import default_raw_config, read_config_file, resolve_config
+from ncfkit.hookspecs import hookimpl
+from ncfkit.registry import Registry
+from ncfkit.tui.app import NcfkitApp
+from ncfkit.tui.form import ParamField
+from ncfkit.tui.screens.dialogs import OpenConfigScreen, SavePathScreen
+from ncfkit.tui.screens.runs import CompareScreen, compare_rows
+
+SIZE = (100, 34)
+
+
+class BrokenHead(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = torch.nn.Linear(1, 1)
+
+    def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        raise RuntimeError("broken head: forward is not implemented")
+
+
+class BrokenPlugin:
+    """A third-party plugin whose head raises during training."""
+
+    @hookimpl
+    def register_heads(self) -> list[Component]:
+        def build(params: object, *, shape: ModelShape, features: object) -> BrokenHead:
+            return BrokenHead()
+
+        return [Component("broken", "a head that raises in forward", build)]
+
+
+@run_async
+async def test_plugin_failure_is_shown_and_recorded(
+    tmp_path: Path, registry: Registry, small_raw_config: dict
+) -> None:
+    registry.add_plugin(BrokenPlugin(), "broken-plugin", version="0.0.1")
+    small_raw_config["plugins"] = ["broken-plugin"]
+    small_raw_config["head"] = {"name": "broken"}
+    runs_dir = tmp_path / "runs"
+    app = NcfkitApp(
+        runs_dir=runs_dir,
+        config_path=write_config(tmp_path / "c.toml", small_raw_config),
+        registry=registry,
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        # The installed plugin is listed and active, and offers its head.
+        plugins = app.setup_screen.query_one("#plugins", SelectionList)
+        assert plugins.selected == ["broken-plugin"]
+        await pilot.press("ctrl+r")
+        train = app.train_screen
+        await wait_for(pilot, lambda: train.status == "failed" and not train.running)
+        outcome = str(train.query_one("#outcome").render())
+        assert "RuntimeError: broken head: forward is not implemented" in outcome
+        assert "Traceback" not in outcome
+        assert train.query_one("#outcome").has_class("error")
+        record = json.loads(next(runs_dir.glob("*/run.json")).read_text())
+        assert record["status"] == "failed"
+        assert "broken head" in record["error"]
+
+        # The app keeps working: the runs screen lists the failed run.
+        await pilot.press("f3")
+        await pilot.pause()
+        table = app.runs_screen.query_one("#runs", DataTable)
+        assert table.get_row_at(0)[5] == "failed"
+
+
+@run_async
+async def test_missing_dataset_says_how_to_get_it(
+    tmp_path: Path, registry: Registry, empty_data_dir: Path
+) -> None:
+    runs_dir = tmp_path / "runs"
+    app = NcfkitApp(runs_dir=runs_dir, registry=registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        hint = app.setup_screen.query_one("#data-hint")
+        text = str(hint.render())
+        assert f"ml-latest-small is not in {empty_data_dir}" in text
+        assert "Start downloads it" in text
+        assert "grouplens.org" in text
+        assert hint.has_class("warning")
+
+        # Starting tries the download, which fails offline with a readable error.
+        await pilot.press("ctrl+r")
+        train = app.train_screen
+        await wait_for(pilot, lambda: train.status == "failed" and not train.running)
+        outcome = str(train.query_one("#outcome").render())
+        assert "ml-latest-small" in outcome
+        assert "Nothing was written" in outcome
+        assert not list(runs_dir.glob("*/run.json"))
+
+        # Entering a folder makes the data available without a download.
+        await pilot.press("f1")
+        await pilot.pause()
+        data_path = app.setup_screen.query_one("#data-path", Input)
+        await type_into(pilot, data_path, str(tmp_path / "missing"))
+        assert "not found" in str(hint.render())
+
+
+@run_async
+async def test_save_writes_toml_that_resolves(
+    tmp_path: Path, registry: Registry, small_raw_config: dict
+) -> None:
+    app = NcfkitApp(
+        runs_dir=tmp_path / "runs",
+        config_path=write_config(tmp_path / "c.toml", small_raw_config),
+        registry=registry,
+    )
+    target = tmp_path / "saved" / "my-run.toml"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        setup = app.setup_screen
+        epochs = setup.query_one("#field-training-epochs", ParamField)
+        await type_into(pilot, epochs.query_one(Input), "7")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SavePathScreen)
+        await type_into(pilot, app.screen.query_one("#save-path", Input), str(target))
+        await pilot.press("enter")
+        await pilot.pause()
+    document = tomllib.loads(target.read_text())
+    assert document["training"]["epochs"] == 7
+    assert document["data"] == small_raw_config["data"]
+    config = resolve_config(read_config_file(target), registry)
+    assert config.training.epochs == 7
+    assert config.training.batch_size == 64
+
+
+@run_async
+async def test_invalid_config_file_falls_back_to_defaults(
+    tmp_path: Path, registry: Registry
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[head]\nname = "mlp"\ndropuot = 0.1\n', encoding="utf-8")
+    app = NcfkitApp(runs_dir=tmp_path / "runs", config_path=bad, registry=registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        setup = app.setup_screen
+        assert setup.load_error is not None
+        assert "dropout" in setup.load_error
+        dropout = setup.query_one("#field-head-dropout", ParamField)
+        assert dropout.value == "0.3"
+
+
+@run_async
+async def test_open_loads_a_past_runs_config(
+    tmp_path: Path, registry: Registry
+) -> None:
+    runs_dir = tmp_path / "runs"
+    write_fake_run(runs_dir, "20250102-030405-mlp-aaaa", registry=registry, dropout=0.2)
+    app = NcfkitApp(runs_dir=runs_dir, registry=registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, OpenConfigScreen)
+        app.screen.query_one("#open-runs").focus()
+        await pilot.press("enter")
+
+        def dropout_shown() -> str | None:
+            fields = app.setup_screen.query("#field-head-dropout").results(ParamField)
+            return next((f.value for f in fields), None)
+
+        await wait_for(pilot, lambda: dropout_shown() == "0.2")
+        assert app.screen is app.setup_screen
+        assert "20250102-030405-mlp-aaaa" in app.setup_screen.source
+
+
+@run_async
+async def test_runs_screen_compares_two_marked_runs(
+    tmp_path: Path, registry: Registry
+) -> None:
+    runs_dir = tmp_path / "runs"
+    write_fake_run(runs_dir, "20250102-030405-mlp-aaaa", registry=registry)
+    write_fake_run(
+        runs_dir, "20250103-030405-mlp-bbbb", registry=registry, dropout=0.1,
+        test_rmse=0.91,
+    )
+    app = NcfkitApp(runs_dir=runs_dir, registry=registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f3")
+        await pilot.pause()
+        runs = app.runs_screen
+        table = runs.query_one("#runs", DataTable)
+        assert table.row_count == 2
+        await pilot.press("c")
+        assert not isinstance(app.screen, CompareScreen)
+        await pilot.press("space", "down", "space", "c")
+        await pilot.pause()
+        assert isinstance(app.screen, CompareScreen)
+        rows = {label: (a, b) for label, a, b in compare_rows(*app.screen.details)}
+        assert rows["test rmse"] == ("0.9100", "0.9300")
+        assert rows["head.dropout"] == ("0.1", "0.3")
+        assert "training.epochs" not in rows
+
+
+def test_compare_rows_lists_only_differing_config() -> None:
+    def details(dropout: float) -> dict:
+        raw = default_raw_config()
+        raw["head"] = {"name": "mlp", "dropout": dropout}
+        return {
+            "record": {"status": "completed", "metrics": {"rmse": 0.9}},
+            "metrics": {},
+            "config_toml": f'[head]\nname = "mlp"\ndropout = {dropout}\n',
+            "epochs": [],
+        }
+
+    rows = compare_rows(details(0.1), details(0.2))
+    labels = [label for label, _, _ in rows]
+    assert ("head.dropout", "0.1", "0.2") in rows
+    assert "head.name" not in labels
+    assert "config: 1 differ, 1 equal" in labels
+    assert ("test rmse", "0.9000", "0.9000") in rows
