@@ -166,7 +166,9 @@ def integer_column(
     if pd.api.types.is_integer_dtype(values.dtype):
         return values.astype(np.int64)
     numbers = pd.to_numeric(values, errors="coerce")
-    invalid = numbers.isna() | (numbers != np.floor(numbers))
+    # NaN, infinity and values beyond int64 fail the first test.
+    fits = np.isfinite(numbers) & (numbers.abs() < 2.0**63)
+    invalid = numbers.isna() | ~fits | (numbers != np.floor(numbers))
     if invalid.any():
         position = int(np.argmax(invalid.to_numpy()))
         raise DataError(

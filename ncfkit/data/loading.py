@@ -55,7 +55,13 @@ def load_dataset(
         folder, name = _open_data_path(Path(data), data_dir=data_dir, readers=readers)
 
     reader_name, reader = _choose_reader(folder, readers)
-    result = reader.read(folder, name=name)
+    try:
+        result = reader.read(folder, name=name)
+    except OSError as error:
+        raise DataError(
+            f"cannot read {error.filename or folder} ({error.strerror or error}); "
+            "check that the file exists and is readable"
+        ) from None
     _check_result(result, reader_name)
 
     mismatched = pinned_mismatches(dataset, result.checksums) if from_data_dir else []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from movielens_files import CSV_MOVIES
 
@@ -283,3 +284,18 @@ def test_bad_u_genre(write_layout, registry, data_dir) -> None:
 
     assert str(folder / "u.genre") in message
     assert "delete it" in message
+
+
+def test_unreadable_ratings_file(write_layout, registry, data_dir, monkeypatch):
+    folder = write_layout("csv")
+    ratings = folder / "ratings.csv"
+
+    # Running as root ignores file modes, so the failure of open() is simulated.
+    def deny(source, **options):
+        raise PermissionError(13, "Permission denied", str(source))
+
+    monkeypatch.setattr(pd, "read_csv", deny)
+
+    message = load_error(folder, registry, data_dir)
+
+    assert f"cannot read {ratings} (Permission denied)" in message
