@@ -49,6 +49,9 @@ def configure_logging(console: Console, *, quiet: bool) -> None:
     else:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
+    # The handler's own level keeps --quiet quiet while the run log, which
+    # lowers the logger's level, still records everything.
+    handler.setLevel(logging.WARNING if quiet else logging.INFO)
     package_logger.addHandler(handler)
     package_logger.setLevel(logging.WARNING if quiet else logging.INFO)
     package_logger.propagate = False

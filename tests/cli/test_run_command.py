@@ -202,3 +202,23 @@ def test_resume_on_other_dataset_gives_one_line_error(
     code, _, err = run_cli(capsys, "run", "--resume", str(run_dir))
     assert code == 2
     assert "different data" in err
+
+
+def test_diverged_loss_exits_with_one(capsys, small_movielens, tmp_path):
+    code, _, err = run_cli(
+        capsys,
+        "run",
+        "--data",
+        str(small_movielens),
+        "--runs-dir",
+        str(tmp_path / "r"),
+        *QUICK,
+        "--set",
+        "training.learning_rate=1e30",
+        "--quiet",
+    )
+    assert code == 1
+    assert err.strip().splitlines() == [err.strip().splitlines()[-1]]
+    assert "diverged in epoch 1" in err
+    (run_dir,) = (tmp_path / "r").iterdir()
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "failed"
