@@ -52,8 +52,7 @@ def data_hint(dataset: str, data: str, *, data_dir: Path | None) -> DataHint:
         return DataHint(True, f"{dataset} found in {found}.")
     return DataHint(
         False,
-        f"{dataset} is not in {folder} yet. Start downloads it from GroupLens "
-        f"and checks it. Offline: get {dataset}.zip from {GROUPLENS_PAGE} and "
-        f"enter its path (or the unpacked folder) as the data path, or set "
-        f"{DATA_DIR_ENV} to a folder that holds {dataset}/.",
+        f"{dataset} is not in {folder} yet: Start downloads it from GroupLens. "
+        f"Offline, enter a copy's folder or .zip (from {GROUPLENS_PAGE}) as the "
+        f"data path, or set {DATA_DIR_ENV} to a folder holding {dataset}/.",
     )

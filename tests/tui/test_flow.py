@@ -133,8 +133,7 @@ async def test_assemble_train_stop_resume_and_browse(
         assert app.screen is runs
         runs_table = runs.query_one("#runs", DataTable)
         assert runs_table.row_count == 1
-        assert runs_table.get_row_at(0)[1] == run_dir.name
-        assert runs_table.get_row_at(0)[5] == "completed"
+        assert runs_table.get_cell(run_dir.name, "status") == "completed"
         runs_table.focus()
         await pilot.press("enter")
         await pilot.pause()

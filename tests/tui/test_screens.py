@@ -76,7 +76,8 @@ async def test_plugin_failure_is_shown_and_recorded(
         await pilot.press("f3")
         await pilot.pause()
         table = app.runs_screen.query_one("#runs", DataTable)
-        assert table.get_row_at(0)[5] == "failed"
+        run_id = next(runs_dir.glob("*/run.json")).parent.name
+        assert table.get_cell(run_id, "status") == "failed"
 
 
 @run_async

@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -66,18 +67,6 @@ class RunsScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one("#runs", DataTable)
-        for label, key in (
-            ("", "mark"),
-            ("run", "run"),
-            ("dataset", "dataset"),
-            ("head", "head"),
-            ("epochs", "epochs"),
-            ("status", "status"),
-            ("val RMSE", "val"),
-            ("test RMSE", "test"),
-        ):
-            table.add_column(label, key=key)
         self.refresh_runs()
 
     def on_screen_resume(self) -> None:
@@ -90,27 +79,50 @@ class RunsScreen(Screen[None]):
         self.runs = list_runs(self.runs_dir)
         known = {r.id for r in self.runs}
         self.marked = [m for m in self.marked if m in known]
-        table.clear()
+        datasets = sorted({r.dataset for r in self.runs})
+        # At 80 columns the table only fits without a dataset column, so it is
+        # shown only when the runs differ in their dataset.
+        show_dataset = len(datasets) > 1
+        rows = []
         for run in self.runs:
-            table.add_row(
-                MARK if run.id in self.marked else "",
-                run.id,
-                run.dataset,
+            cells: list[str | Text] = [self._run_cell(run.id)]
+            if show_dataset:
+                cells.append(run.dataset)
+            cells += [
                 run.head,
                 f"{run.epochs_done}/{run.epochs}",
                 run.status,
                 _number(run.best_validation_rmse),
                 _number(run.test_rmse),
-                key=run.id,
-            )
+            ]
+            rows.append((run.id, cells))
+        labels = ["run", *(["dataset"] if show_dataset else [])]
+        labels += ["head", "epochs", "status", "val", "test"]
+        table.clear(columns=True)
+        for index, label in enumerate(labels):
+            # Explicit widths, because a cleared table keeps the widths of the
+            # labels alone.
+            width = max([len(label), *(len(str(c[index])) for _, c in rows)])
+            table.add_column(label, key=label, width=width)
+        for run_id, cells in rows:
+            table.add_row(*cells, key=run_id)
         if current in known:
             table.move_cursor(row=table.get_row_index(current))
         count = len(self.runs)
+        title = f"{count} run{'s' if count != 1 else ''} in {self.runs_dir}"
+        if len(datasets) == 1:
+            title += f" on {datasets[0]}"
+        title += " · val and test RMSE in stars"
         self.query_one("#runs-title", Static).update(
-            f"{count} run{'s' if count != 1 else ''} in {self.runs_dir}"
+            title
             if count
             else f"No runs in {self.runs_dir} yet: start one on the setup screen (f1)."
         )
+
+    def _run_cell(self, run_id: str) -> Text:
+        if run_id in self.marked:
+            return Text(f"{MARK} {run_id}", style="bold")
+        return Text(f"  {run_id}")
 
     def _current_id(self) -> str | None:
         table = self.query_one("#runs", DataTable)
@@ -146,7 +158,7 @@ class RunsScreen(Screen[None]):
             self.marked = self.marked[-2:]
         table = self.query_one("#runs", DataTable)
         for other in self.runs:
-            table.update_cell(other.id, "mark", MARK if other.id in self.marked else "")
+            table.update_cell(other.id, "run", self._run_cell(other.id))
 
     def action_compare(self) -> None:
         if len(self.marked) != 2:
