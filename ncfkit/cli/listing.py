@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from ncfkit.cli.options import runs_dir_option
 from ncfkit.components import KINDS
 from ncfkit.params import format_value, param_specs
 from ncfkit.registry import KIND_LABELS, load_registry
@@ -20,13 +21,7 @@ def _stdout() -> Console:
 
 
 @click.command("runs")
-@click.option(
-    "--runs-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="runs",
-    show_default=True,
-    help="Folder that holds the run folders.",
-)
+@runs_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def runs_command(runs_dir: Path, as_json: bool) -> None:
     """List past runs with their status and RMSE."""

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from ncfkit.cli.options import config_option, runs_dir_option
 from ncfkit.cli.printer import (
     DownloadBar,
     RunPrinter,
@@ -33,13 +34,7 @@ INTERRUPTED_EXIT_CODE = 130
 
 
 @click.command("run")
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="TOML config file; a run folder's config.toml reruns that run.",
-)
+@config_option
 @click.option("--data", help="MovieLens folder or .zip to use instead of a download.")
 @click.option("--dataset", help="Known dataset name, e.g. ml-latest-small or ml-1m.")
 @click.option(
@@ -60,13 +55,7 @@ INTERRUPTED_EXIT_CODE = 130
     metavar="KEY=VALUE",
     help="Override a config value, e.g. head.dropout=0.2 (repeatable).",
 )
-@click.option(
-    "--runs-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="runs",
-    show_default=True,
-    help="Folder that receives the run folder.",
-)
+@runs_dir_option
 @click.option(
     "--resume",
     "resume_dir",
