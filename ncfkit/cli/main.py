@@ -14,6 +14,8 @@ import click
 
 from ncfkit import __version__
 from ncfkit.cli.listing import components_command, plugins_command, runs_command
+from ncfkit.cli.options import config_option, runs_dir_option
+from ncfkit.cli.recommend import predict_command, recommend_command
 from ncfkit.cli.run import run_command
 from ncfkit.errors import NcfkitError
 
@@ -25,20 +27,8 @@ def cli() -> None:
 
 
 @cli.command("tui")
-@click.option(
-    "--runs-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="runs",
-    show_default=True,
-    help="Folder that holds the run folders.",
-)
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Start from this TOML config.",
-)
+@runs_dir_option
+@config_option
 def tui_command(runs_dir: Path, config_path: Path | None) -> None:
     """Assemble a run, watch it train and browse past runs in a terminal UI."""
     from ncfkit.tui import run_app
@@ -50,6 +40,8 @@ cli.add_command(run_command)
 cli.add_command(runs_command)
 cli.add_command(plugins_command)
 cli.add_command(components_command)
+cli.add_command(recommend_command)
+cli.add_command(predict_command)
 
 
 def main(argv: list[str] | None = None) -> None:
