@@ -166,8 +166,8 @@ def test_installed_plugin_listed_and_used(
 
     uninstalled = _pip("uninstall", "--yes", throwaway["dist"])
     assert uninstalled.returncode == 0, uninstalled.stderr
-    gone = _ncfkit(
+    after_uninstall = _ncfkit(
         "run", "--plugin", throwaway["plugin"], "--data", str(small_movielens)
     )
-    assert gone.returncode == 2
-    assert f"unknown plugin {throwaway['plugin']!r}" in gone.stderr
+    assert after_uninstall.returncode == 2
+    assert f"unknown plugin {throwaway['plugin']!r}" in after_uninstall.stderr
