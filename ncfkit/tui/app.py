@@ -10,11 +10,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from ncfkit.config import default_raw_config, read_config_file
@@ -34,7 +34,7 @@ class NcfkitApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "ncfkit"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "show('setup')", "Setup"),
         Binding("f2", "show('train')", "Train"),
         Binding("f3", "show('runs')", "Runs"),
@@ -79,7 +79,7 @@ class NcfkitApp(App[None]):
         self.install_screen(self.runs_screen, "runs")
         self.push_screen("setup")
         if error:
-            self.notify(error, severity="error", timeout=10)
+            self.notify(error, severity="error", timeout=10, markup=False)
 
     def _initial_config(self) -> tuple[dict[str, Any], str, str | None]:
         if self.config_path is None:
@@ -111,7 +111,9 @@ class NcfkitApp(App[None]):
         self, message: SetupScreen.StartRequested
     ) -> None:
         if self.train_screen.running:
-            self.notify("A run is in progress: stop it first (f2, then s)")
+            self.notify(
+                "A run is in progress: stop it first (f2, then s)", markup=False
+            )
             return
         await self.action_show("train")
         self.train_screen.start(message.config)
@@ -126,10 +128,12 @@ class NcfkitApp(App[None]):
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(message.config.to_toml(), encoding="utf-8")
             except OSError as error:
-                self.notify(f"cannot write {path}: {error}", severity="error")
+                self.notify(
+                    f"cannot write {path}: {error}", severity="error", markup=False
+                )
                 return
             self.config_path = path
-            self.notify(f"Saved {path}; 'ncfkit run -c {path}' runs it")
+            self.notify(f"Saved {path}; 'ncfkit run -c {path}' runs it", markup=False)
 
         self.push_screen(SavePathScreen(self.config_path or DEFAULT_SAVE_PATH), save)
 
@@ -146,11 +150,13 @@ class NcfkitApp(App[None]):
     async def on_use_config(self, message: UseConfig) -> None:
         await self.action_show("setup")
         if await self.setup_screen.load_file(message.config_path):
-            self.notify(f"Loaded {message.config_path}")
+            self.notify(f"Loaded {message.config_path}", markup=False)
 
     async def on_resume_run(self, message: ResumeRun) -> None:
         if self.train_screen.running:
-            self.notify("A run is in progress: stop it first (f2, then s)")
+            self.notify(
+                "A run is in progress: stop it first (f2, then s)", markup=False
+            )
             return
         await self.action_show("train")
         self.train_screen.resume(message.run_dir)
@@ -174,18 +180,29 @@ class NcfkitApp(App[None]):
             ("Runs screen", "Browse and compare past runs (f3)", "show('runs')", None),
             ("Start run", "Train the assembled config (ctrl+r)", "start", "setup"),
             ("Save config", "Write the config as TOML (ctrl+s)", "save", "setup"),
-            ("Open config", "Load a TOML file or a run's config (ctrl+o)",
-             "open_config", None),
-            ("Reset to defaults", "The reference experiment (ctrl+n)", "defaults",
-             "setup"),
+            (
+                "Open config",
+                "Load a TOML file or a run's config (ctrl+o)",
+                "open_config",
+                None,
+            ),
+            (
+                "Reset to defaults",
+                "The reference experiment (ctrl+n)",
+                "defaults",
+                "setup",
+            ),
             ("Stop run", "End the run after this batch (s)", "stop", "train"),
             ("Resume run", "Continue the interrupted run (r)", "resume", "train"),
             ("Open run", "Details of the selected run (o)", "open", "runs"),
             ("Mark run", "Mark the selected run to compare (space)", "mark", "runs"),
-            ("Compare runs", "The two marked runs side by side (c)", "compare",
-             "runs"),
-            ("Use run's config", "Load the selected run's config (u)", "use_config",
-             "runs"),
+            ("Compare runs", "The two marked runs side by side (c)", "compare", "runs"),
+            (
+                "Use run's config",
+                "Load the selected run's config (u)",
+                "use_config",
+                "runs",
+            ),
         ]
         for title, help_text, action, screen_name in commands:
             yield SystemCommand(title, help_text, self._command(action, screen_name))
@@ -209,7 +226,7 @@ class NcfkitApp(App[None]):
 
         def confirmed(answer: bool | None) -> None:
             if answer:
-                self.notify("Stopping the run and saving a checkpoint…")
+                self.notify("Stopping the run and saving a checkpoint…", markup=False)
                 self._stop_and_exit()
 
         self.push_screen(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -75,16 +76,17 @@ class ParamField(Vertical):
         spec = self.spec
         tooltip = f"{self.where} ({spec.type_name}): {spec.help}".rstrip(": ")
         with Horizontal(classes="param-row"):
-            yield Label(spec.name, classes="param-name")
+            yield Label(spec.name, classes="param-name", markup=False)
             if spec.type is bool:
-                yield Checkbox(
-                    "", bool(self.initial), compact=True, tooltip=tooltip
-                )
+                yield Checkbox("", bool(self.initial), compact=True, tooltip=tooltip)
             elif spec.choices is not None:
-                options = [(format_value(c), c) for c in spec.choices]
+                options = [(Text(format_value(c)), c) for c in spec.choices]
                 value = self.initial if self.initial in spec.choices else spec.default
                 yield Select(
-                    options, value=value, allow_blank=False, compact=True,
+                    options,
+                    value=value,
+                    allow_blank=False,
+                    compact=True,
                     tooltip=tooltip,
                 )
             else:
@@ -95,8 +97,8 @@ class ParamField(Vertical):
                     validate_on=["changed"],
                     tooltip=tooltip,
                 )
-            yield Label(_short_type(spec), classes="param-type")
-        yield Static("", classes="param-error")
+            yield Label(_short_type(spec), classes="param-type", markup=False)
+        yield Static("", classes="param-error", markup=False)
 
     @property
     def value(self) -> Any:
@@ -159,11 +161,11 @@ class ParamsForm(Vertical):
 
     def compose(self) -> ComposeResult:
         if self.title:
-            yield Label(self.title, classes="form-title")
+            yield Label(self.title, classes="form-title", markup=False)
         for spec in self.specs:
             value = self.initial.get(spec.name, spec.default)
             yield ParamField(spec, value, where=f"{self.where}.{spec.name}")
-        yield Static("", classes="form-error")
+        yield Static("", classes="form-error", markup=False)
 
     @property
     def fields(self) -> list[ParamField]:

@@ -30,7 +30,8 @@ class RunEvent(Message):
     """A lifecycle event of the run, delivered on the UI thread."""
 
     def __init__(
-        self, event: RunStarted | EpochProgress | EpochEnded | CheckpointSaved | RunFinished
+        self,
+        event: RunStarted | EpochProgress | EpochEnded | CheckpointSaved | RunFinished,
     ) -> None:
         super().__init__()
         self.event = event

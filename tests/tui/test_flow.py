@@ -67,6 +67,10 @@ async def test_assemble_train_stop_resume_and_browse(
         split_form = setup.query_one("#form-splitter", ParamsForm)
         assert split_form.check() is not None
         assert "add up to 1" in split_form.check()
+        # Messages with brackets are shown as text, not parsed as markup.
+        await type_into(pilot, split_train.query_one(Input), "5")
+        shown = str(split_form.query_one(".form-error").render())
+        assert "train must be in [0, 1)" in shown
         await type_into(pilot, split_train.query_one(Input), "0.7")
         assert split_form.check() is None
 
@@ -171,8 +175,10 @@ async def test_quit_during_run_stops_worker(
         gate.release.set()
         await wait_for(pilot, lambda: not app.is_running)
     assert train.worker_done.is_set()
-    assert not any(t.name.startswith("ThreadPoolExecutor") and t.is_alive()
-                   and _runs_training(t) for t in threading.enumerate())
+    assert not any(
+        t.name.startswith("ThreadPoolExecutor") and t.is_alive() and _runs_training(t)
+        for t in threading.enumerate()
+    )
     record = json.loads(next((tmp_path / "runs").glob("*/run.json")).read_text())
     assert record["status"] == "interrupted"
 

@@ -188,7 +188,10 @@ async def test_runs_screen_compares_two_marked_runs(
     runs_dir = tmp_path / "runs"
     write_fake_run(runs_dir, "20250102-030405-mlp-aaaa", registry=registry)
     write_fake_run(
-        runs_dir, "20250103-030405-mlp-bbbb", registry=registry, dropout=0.1,
+        runs_dir,
+        "20250103-030405-mlp-bbbb",
+        registry=registry,
+        dropout=0.1,
         test_rmse=0.91,
     )
     app = NcfkitApp(runs_dir=runs_dir, registry=registry)

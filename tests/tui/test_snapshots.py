@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from fake_runs import write_fake_run
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from ncfkit.config import default_raw_config, resolve_config
 from ncfkit.events import CheckpointSaved, EpochEnded, EpochProgress, RunStarted
@@ -26,7 +27,9 @@ RUN_B = "20250103-030405-mlp-bbbb"
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, registry: Registry) -> NcfkitApp:
+def app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, registry: Registry
+) -> NcfkitApp:
     """An app in a folder of its own, with relative paths and a frozen clock."""
     monkeypatch.chdir(tmp_path)
     runs_dir = Path("runs")
@@ -50,8 +53,13 @@ def test_setup_screen(snap_compare, app: NcfkitApp) -> None:
 
 def test_setup_screen_invalid_field(snap_compare, app: NcfkitApp) -> None:
     async def type_invalid(pilot: Pilot) -> None:
-        field = pilot.app.screen.query_one("#field-filters-min-ratings-min_user_ratings")
-        field.query_one("Input").focus()
+        field = pilot.app.screen.query_one(
+            "#field-filters-min-ratings-min_user_ratings"
+        )
+        text_input = field.query_one(Input)
+        # A blinking cursor would make the picture depend on timing.
+        text_input.cursor_blink = False
+        text_input.focus()
         await pilot.press("backspace", "backspace", "x")
         await pilot.pause()
 
@@ -72,8 +80,16 @@ def test_train_screen(snap_compare, app: NcfkitApp, registry: Registry) -> None:
         screen.running = True
         events = [
             RunStarted(
-                RUN_A, run_dir, config, 610, 2269, 81116,
-                {"train": 56505, "validation": 12164, "test": 12447}, 5, 1, "cpu",
+                RUN_A,
+                run_dir,
+                config,
+                610,
+                2269,
+                81116,
+                {"train": 56505, "validation": 12164, "test": 12447},
+                5,
+                1,
+                "cpu",
             ),
         ]
         losses = [(0.1, 0.05), (0.05, 0.045), (0.04, 0.043)]

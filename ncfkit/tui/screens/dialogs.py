@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
@@ -18,7 +20,7 @@ from ncfkit.runs import RunSummary
 class ConfirmScreen(ModalScreen[bool]):
     """A question with Yes and No; dismisses with the answer."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
     ]
@@ -31,7 +33,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.question, classes="dialog-question")
+            yield Static(self.question, classes="dialog-question", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes} (y)", variant="error", id="yes")
                 yield Button(f"{self.no} (n)", variant="primary", id="no")
@@ -50,7 +52,7 @@ class ConfirmScreen(ModalScreen[bool]):
 class SavePathScreen(ModalScreen[Path | None]):
     """Ask for the file to write a config to; warns before replacing a file."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, default: Path) -> None:
         super().__init__(classes="dialog-screen")
@@ -58,9 +60,11 @@ class SavePathScreen(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Save the config as TOML (enter saves, escape cancels)")
+            yield Label(
+                "Save the config as TOML (enter saves, escape cancels)", markup=False
+            )
             yield Input(str(self.default), id="save-path")
-            yield Static("", id="save-note", classes="dialog-note")
+            yield Static("", id="save-note", classes="dialog-note", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
@@ -100,7 +104,7 @@ class SavePathScreen(ModalScreen[Path | None]):
 class OpenConfigScreen(ModalScreen[Path | None]):
     """Pick a TOML config: a path, or the config of a past run."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, runs: list[RunSummary], *, default: Path | None) -> None:
         super().__init__(classes="dialog-screen")
@@ -109,16 +113,18 @@ class OpenConfigScreen(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-tall"):
-            yield Label("Open a TOML config file (enter opens, escape cancels)")
+            yield Label(
+                "Open a TOML config file (enter opens, escape cancels)", markup=False
+            )
             yield Input(
                 str(self.default or ""),
                 placeholder="path/to/config.toml",
                 id="open-path",
             )
-            yield Static("", id="open-note", classes="dialog-note")
-            yield Label("or the config of a past run:")
+            yield Static("", id="open-note", classes="dialog-note", markup=False)
+            yield Label("or the config of a past run:", markup=False)
             options = [
-                Option(f"{r.id}  {r.dataset}  {r.head}  {r.status}", id=str(i))
+                Option(Text(f"{r.id}  {r.dataset}  {r.head}  {r.status}"), id=str(i))
                 for i, r in enumerate(self.runs)
             ]
             if not options:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -41,7 +41,7 @@ class ResumeRun(Message):
 class RunsScreen(Screen[None]):
     """The table of past runs; up to two can be marked for comparison."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("o", "open", "Open"),
         Binding("space", "mark", "Mark"),
         Binding("c", "compare", "Compare"),
@@ -57,12 +57,13 @@ class RunsScreen(Screen[None]):
         self.marked: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="runs-title")
+        yield Static("", id="runs-title", markup=False)
         yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
         yield Static(
             "enter opens a run · space marks two runs, c compares them · "
             "u loads a run's config into the setup screen",
             id="runs-help",
+            markup=False,
         )
         yield Footer(compact=True)
 
@@ -163,7 +164,9 @@ class RunsScreen(Screen[None]):
     def action_compare(self) -> None:
         if len(self.marked) != 2:
             self.notify(
-                "Mark two runs with space first, then press c", severity="warning"
+                "Mark two runs with space first, then press c",
+                severity="warning",
+                markup=False,
             )
             return
         first, second = (self.runs_dir / run_id for run_id in self.marked)
@@ -182,6 +185,7 @@ class RunsScreen(Screen[None]):
             self.notify(
                 f"Run {run.id} is {run.status}; only interrupted or failed runs resume",
                 severity="warning",
+                markup=False,
             )
             return
         self.post_message(ResumeRun(run.path))
@@ -193,7 +197,7 @@ class RunsScreen(Screen[None]):
 class RunDetailScreen(Screen[None]):
     """One run: loss curves and epochs, metrics and checkpoints, config."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("u", "use_config", "Use config"),
         Binding("r", "resume", "Resume"),
@@ -205,22 +209,23 @@ class RunDetailScreen(Screen[None]):
         self.details = read_run(run_dir)
 
     def compose(self) -> ComposeResult:
-        yield Static(_run_title(self.details["record"]), id="detail-title")
+        yield Static(
+            _run_title(self.details["record"]), id="detail-title", markup=False
+        )
         with TabbedContent(id="detail-tabs"):
             with TabPane("Curves", id="tab-curves"):
                 with Horizontal(id="detail-curves"):
                     yield DataTable(id="detail-epochs", cursor_type="row")
                     yield LossChart(id="detail-chart")
-            with TabPane("Metrics", id="tab-metrics"):
-                with VerticalScroll():
-                    yield DataTable(id="detail-metrics", cursor_type="row")
-                    yield Static(self._files_text(), id="detail-files")
-            with TabPane("Config", id="tab-config"):
-                with VerticalScroll():
-                    yield Static(
-                        self.details["config_toml"] or "no config.toml in this run",
-                        id="detail-config",
-                    )
+            with TabPane("Metrics", id="tab-metrics"), VerticalScroll():
+                yield DataTable(id="detail-metrics", cursor_type="row")
+                yield Static(self._files_text(), id="detail-files", markup=False)
+            with TabPane("Config", id="tab-config"), VerticalScroll():
+                yield Static(
+                    self.details["config_toml"] or "no config.toml in this run",
+                    id="detail-config",
+                    markup=False,
+                )
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -249,7 +254,11 @@ class RunDetailScreen(Screen[None]):
         record = self.details["record"]
         lines = [f"folder {self.run_dir}"]
         checkpoints = self.run_dir / "checkpoints"
-        names = sorted(p.name for p in checkpoints.glob("*")) if checkpoints.is_dir() else []
+        names = (
+            sorted(p.name for p in checkpoints.glob("*"))
+            if checkpoints.is_dir()
+            else []
+        )
         lines.append("checkpoints " + (", ".join(names) if names else "none"))
         if record.get("error"):
             lines.append(f"error: {record['error']}")
@@ -261,7 +270,10 @@ class RunDetailScreen(Screen[None]):
     def action_resume(self) -> None:
         status = self.details["record"].get("status")
         if status not in ("interrupted", "failed"):
-            self.notify(f"This run is {status}; only interrupted or failed runs resume")
+            self.notify(
+                f"This run is {status}; only interrupted or failed runs resume",
+                markup=False,
+            )
             return
         self.post_message(ResumeRun(self.run_dir))
 
@@ -269,7 +281,9 @@ class RunDetailScreen(Screen[None]):
 class CompareScreen(Screen[None]):
     """Two runs side by side: loss curves, metrics and the config differences."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back")
+    ]
 
     def __init__(self, first: Path, second: Path) -> None:
         super().__init__()
@@ -278,7 +292,9 @@ class CompareScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         first, second = self.paths
-        yield Static(f"A {first.name}  vs  B {second.name}", id="compare-title")
+        yield Static(
+            f"A {first.name}  vs  B {second.name}", id="compare-title", markup=False
+        )
         with VerticalScroll(id="compare-body"):
             with Horizontal(id="compare-charts"):
                 yield LossChart(title="A", id="compare-chart-a")
@@ -296,7 +312,7 @@ class CompareScreen(Screen[None]):
         table = self.query_one("#compare-table", DataTable)
         table.add_columns("", "A", "B")
         for label, a, b in compare_rows(*self.details):
-            table.add_row(label, a, b)
+            table.add_row(Text(label), Text(a), Text(b))
 
 
 def compare_rows(

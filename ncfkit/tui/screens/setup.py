@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -50,7 +51,7 @@ SINGLE_SECTIONS: dict[str, Kind] = {"splitter": "splitter", "head": "head"}
 class SetupScreen(Screen[None]):
     """Generated, validated forms for every part of a run config."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "start", "Start"),
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+o", "open", "Open"),
@@ -96,7 +97,7 @@ class SetupScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         raw = self.raw
         plugins = list(raw.get("plugins", []))
-        yield Static(f"Run setup · {self.source}", id="setup-title")
+        yield Static(f"Run setup · {self.source}", id="setup-title", markup=False)
         with VerticalScroll(id="setup-form"):
             with Collapsible(title="Data", collapsed=False, id="section-data"):
                 yield from self._compose_data(raw)
@@ -117,8 +118,8 @@ class SetupScreen(Screen[None]):
                 yield ParamsForm(
                     TrainingConfig, dict(raw.get("training", {})), where="training"
                 )
-        yield Static("", id="field-help")
-        yield Static("", id="setup-status")
+        yield Static("", id="field-help", markup=False)
+        yield Static("", id="setup-status", markup=False)
         yield Footer(compact=True)
 
     def _compose_data(self, raw: dict[str, Any]) -> ComposeResult:
@@ -127,23 +128,23 @@ class SetupScreen(Screen[None]):
         if dataset not in names:
             names.append(dataset)
         with Horizontal(classes="param-row"):
-            yield Label("dataset", classes="param-name")
+            yield Label("dataset", classes="param-name", markup=False)
             yield Select(
-                [(n, n) for n in names],
+                [(Text(n), n) for n in names],
                 value=dataset,
                 allow_blank=False,
                 compact=True,
                 id="dataset",
             )
         with Horizontal(classes="param-row"):
-            yield Label("data path", classes="param-name")
+            yield Label("data path", classes="param-name", markup=False)
             yield Input(
                 raw.get("data", ""),
                 placeholder="folder or .zip; empty: the dataset above",
                 compact=True,
                 id="data-path",
             )
-        yield Static("", id="data-hint")
+        yield Static("", id="data-hint", markup=False)
 
     def _compose_plugins(self, active: list[str]) -> ComposeResult:
         plugins = self.registry.third_party()
@@ -152,6 +153,7 @@ class SetupScreen(Screen[None]):
                 "No plugin packages installed. Installed packages that register "
                 "in the 'ncfkit' entry-point group appear here.",
                 classes="note",
+                markup=False,
             )
             return
         selections = []
@@ -161,7 +163,7 @@ class SetupScreen(Screen[None]):
                 label += f" (failed to load: {info.error})"
             selections.append(
                 Selection(
-                    label,
+                    Text(label),
                     info.name,
                     info.name in active,
                     disabled=info.error is not None,
@@ -182,7 +184,7 @@ class SetupScreen(Screen[None]):
             yield SelectionList[str](
                 *(
                     Selection(
-                        f"{r.component.name}: {r.component.description}",
+                        Text(f"{r.component.name}: {r.component.description}"),
                         r.component.name,
                         r.component.name in chosen,
                     )
@@ -225,17 +227,24 @@ class SetupScreen(Screen[None]):
             entry = {"name": names[0]}
         with Collapsible(title=title, collapsed=False, id=f"section-{section}"):
             with Horizontal(classes="param-row"):
-                yield Label(section, classes="param-name")
+                yield Label(section, classes="param-name", markup=False)
                 yield Select(
-                    [(f"{r.component.name}: {r.component.description}",
-                      r.component.name) for r in available],
+                    [
+                        (
+                            Text(f"{r.component.name}: {r.component.description}"),
+                            r.component.name,
+                        )
+                        for r in available
+                    ],
                     value=entry["name"],
                     allow_blank=False,
                     compact=True,
                     id=section,
                 )
             yield Static(
-                self._requires_note(section, entry["name"]), classes="note requires"
+                self._requires_note(section, entry["name"]),
+                classes="note requires",
+                markup=False,
             )
             with Vertical(id=f"{section}-forms"):
                 yield self._single_form(section, entry["name"], entry)
@@ -259,7 +268,7 @@ class SetupScreen(Screen[None]):
         self.query_one("#setup-form").focus()
         self.validate()
         if self.load_error:
-            self.notify(self.load_error, severity="error", timeout=10)
+            self.notify(self.load_error, severity="error", timeout=10, markup=False)
 
     # Reading the form
 
@@ -318,7 +327,7 @@ class SetupScreen(Screen[None]):
         errors = self.field_errors()
         config = None
         if errors:
-            where, error = errors[0]
+            _, error = errors[0]
             more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
             message = f"✗ {error}{more}"
         else:
@@ -416,7 +425,7 @@ class SetupScreen(Screen[None]):
 
     async def action_defaults(self) -> None:
         await self.load(default_raw_config(), "defaults")
-        self.notify("Reset to the reference experiment's defaults")
+        self.notify("Reset to the reference experiment's defaults", markup=False)
 
     def _checked_config(self, verb: str) -> RunConfig | None:
         config = self.validate()
@@ -428,6 +437,7 @@ class SetupScreen(Screen[None]):
                 f"Cannot {verb}: {self.status_message.removeprefix('✗ ')}",
                 severity="error",
                 timeout=8,
+                markup=False,
             )
         return config
 
@@ -456,14 +466,14 @@ class SetupScreen(Screen[None]):
         await self.recompose()
         self.validate()
         if self.load_error:
-            self.notify(self.load_error, severity="error", timeout=10)
+            self.notify(self.load_error, severity="error", timeout=10, markup=False)
 
     async def load_file(self, path: Path) -> bool:
         """Load a TOML config file; notify and return False when it is invalid."""
         try:
             raw = read_config_file(path)
         except ConfigError as error:
-            self.notify(str(error), severity="error", timeout=10)
+            self.notify(str(error), severity="error", timeout=10, markup=False)
             return False
         await self.load(raw, str(path))
         return True

@@ -7,11 +7,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -56,7 +57,7 @@ class RunOutcome(Message):
 class TrainScreen(Screen[None]):
     """Epoch table, loss chart, batch progress and the outcome of the run."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "stop", "Stop"),
         Binding("r", "resume", "Resume"),
         Binding("o", "open_run", "Open run"),
@@ -109,17 +110,18 @@ class TrainScreen(Screen[None]):
             "No run yet: assemble one on the setup screen (f1) and press ctrl+r, "
             "or resume one from the runs screen (f3).",
             id="run-title",
+            markup=False,
         )
         with Horizontal(id="progress-row"):
-            yield Label("", id="epoch-label")
+            yield Label("", id="epoch-label", markup=False)
             yield ProgressBar(
                 total=None, show_eta=False, show_percentage=True, id="batch-progress"
             )
-            yield Label("", id="timing")
+            yield Label("", id="timing", markup=False)
         with Horizontal(id="live"):
             yield DataTable(id="epochs", cursor_type="row", zebra_stripes=True)
             yield LossChart(id="chart")
-        yield Static("", id="outcome")
+        yield Static("", id="outcome", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -135,9 +137,15 @@ class TrainScreen(Screen[None]):
     def start(self, config: RunConfig) -> bool:
         """Start a new run of `config`; False when a run is already going."""
         if self.running:
-            self.notify("A run is in progress: stop it first (s)", severity="warning")
+            self.notify(
+                "A run is in progress: stop it first (s)",
+                severity="warning",
+                markup=False,
+            )
             return False
-        self._reset(f"Preparing {config.data or config.dataset} for {config.head.name}…")
+        self._reset(
+            f"Preparing {config.data or config.dataset} for {config.head.name}…"
+        )
         self._launch(
             lambda subscriber, stop: execute_run(
                 config,
@@ -154,7 +162,11 @@ class TrainScreen(Screen[None]):
     def resume(self, run_dir: Path) -> bool:
         """Continue an interrupted run; False when a run is already going."""
         if self.running:
-            self.notify("A run is in progress: stop it first (s)", severity="warning")
+            self.notify(
+                "A run is in progress: stop it first (s)",
+                severity="warning",
+                markup=False,
+            )
             return False
         self._reset(f"Resuming {run_dir.name}: preparing the data…")
         self.run_dir = run_dir
@@ -196,9 +208,7 @@ class TrainScreen(Screen[None]):
         self._train(job, self.stop_event, self.worker_done)
 
     @work(thread=True, exclusive=True, group="training", exit_on_error=False)
-    def _train(
-        self, job: Job, stop: threading.Event, done: threading.Event
-    ) -> None:
+    def _train(self, job: Job, stop: threading.Event, done: threading.Event) -> None:
         # Runs in a worker thread: it may only post messages, never touch widgets.
         subscriber = UiSubscriber(self)
         try:
@@ -207,7 +217,8 @@ class TrainScreen(Screen[None]):
             self.post_message(RunOutcome(None, str(error), usage_error=True))
         except NcfkitError as error:
             self.post_message(RunOutcome(None, str(error), usage_error=False))
-        except Exception as error:  # a plugin's bug must not take the app down
+        # A plugin's bug must not take the app down, whatever it raises.
+        except Exception as error:  # noqa: BLE001
             message = f"{type(error).__name__}: {error}"
             self.post_message(RunOutcome(None, message, usage_error=False))
         else:
@@ -338,13 +349,18 @@ class TrainScreen(Screen[None]):
             outcome.update(self._describe_result(message.result))
             outcome.set_class(message.result.status == "completed", "success")
             if message.result.status == "interrupted":
-                self.notify("Run stopped with a checkpoint: r resumes it")
+                self.notify("Run stopped with a checkpoint: r resumes it", markup=False)
         else:
             label.update("failed")
             self.status = "failed"
             outcome.update(self._describe_failure(message.error or "", message))
             outcome.add_class("error")
-            self.notify(message.error or "run failed", severity="error", timeout=10)
+            self.notify(
+                message.error or "run failed",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
         self.post_message(self.RunEnded())
 
     def _describe_result(self, result: RunResult) -> str:
@@ -361,7 +377,9 @@ class TrainScreen(Screen[None]):
     def _describe_failure(self, error: str, message: RunOutcome) -> str:
         lines = [f"✗ {error}"]
         if message.usage_error:
-            lines.append("Nothing was written: fix the config on the setup screen (f1).")
+            lines.append(
+                "Nothing was written: fix the config on the setup screen (f1)."
+            )
         elif self.run_dir is not None:
             lines.append(f"folder {self.run_dir} (status failed, see run.log)")
             if self.checkpoints:
@@ -373,7 +391,7 @@ class TrainScreen(Screen[None]):
         for kind in ("best", "last"):
             if kind in self.checkpoints:
                 path, epoch = self.checkpoints[kind]
-                parts.append(f"{kind} (epoch {epoch}) {_relative(path, run_dir)}")
+                parts.append(f"{kind} (after epoch {epoch}) {_relative(path, run_dir)}")
             elif (run_dir / "checkpoints" / f"{kind}.json").is_file():
                 parts.append(f"{kind} checkpoints/{kind}.json")
         return "checkpoints " + (" · ".join(parts) if parts else "none")
@@ -410,7 +428,7 @@ class TrainScreen(Screen[None]):
             if answer and self.running:
                 self.stop_event.set()
                 self.query_one("#epoch-label", Label).update("stopping…")
-                self.notify("Stopping after the current batch…")
+                self.notify("Stopping after the current batch…", markup=False)
 
         self.app.push_screen(
             ConfirmScreen(
