@@ -124,8 +124,15 @@ def test_filter_leaving_nothing_raises_data_error() -> None:
 
 
 def test_filter_logs_kept_and_dropped_counts(caplog) -> None:
-    with caplog.at_level(logging.INFO, logger="ncfkit.filters.min_ratings"):
-        filter_min_ratings(_frame(CHAIN), min_user_ratings=2, min_item_ratings=2)
+    module_logger = logging.getLogger("ncfkit.filters.min_ratings")
+    # Capture on the module's logger itself, because a CLI run earlier in the same
+    # process may have stopped the package logger from propagating to the root.
+    module_logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.INFO, logger=module_logger.name):
+            filter_min_ratings(_frame(CHAIN), min_user_ratings=2, min_item_ratings=2)
+    finally:
+        module_logger.removeHandler(caplog.handler)
 
     assert "kept 4 of 5 users (1 dropped)" in caplog.text
     assert "kept 2 of 4 items (2 dropped)" in caplog.text
