@@ -1,7 +1,7 @@
 """The `genres` feature provider: each item's genres as an embedding-bag input.
 
 Genres are item metadata, not interactions, so the vocabulary is built from the
-whole item table rather than from the training ratings: this leaks nothing about
+whole item table rather than from the training ratings. This leaks nothing about
 held-out ratings, and a genre that only validation or test items carry still gets
 an embedding row.
 """
@@ -33,7 +33,7 @@ class GenreFeatures:
     def fit(self, context: FeatureContext) -> dict[str, torch.Tensor]:
         """Return each item's genres in `torch.nn.EmbeddingBag` form.
 
-        `genres.index` (total,) holds genre indices item after item, `genres.offsets`
+        `genres.index` (total,) contains genre indices item after item, `genres.offsets`
         (n_items,) where each item's run starts (an item without genres has an empty
         run), and `genres.count` (1,) the vocabulary size. Item i is the dense item
         index `context.id_map.item_ids[i]`.

@@ -52,7 +52,7 @@ class GenreBag(nn.Module):
         lengths = torch.diff(offsets, append=torch.tensor([len(index)]))
         width = max(int(lengths.max()), 1) if n_items else 1
         padded = torch.full((n_items, width), n_genres, dtype=torch.int64)
-        # (n_items, width): column j holds the item's j-th genre, else padding.
+        # (n_items, width): column j contains the item's j-th genre, else padding.
         columns = torch.arange(width).expand(n_items, width)
         padded[columns < lengths[:, None]] = index
 
@@ -128,7 +128,7 @@ def _check_features(
         )
     if len(index) and (int(index.min()) < 0 or int(index.max()) >= n_genres):
         raise ConfigError(
-            f"feature {INDEX} holds genre indices outside 0..{n_genres - 1}: the "
+            f"feature {INDEX} contains genre indices outside 0..{n_genres - 1}: the "
             "genre features are inconsistent, recompute them"
         )
     return index, offsets, n_genres

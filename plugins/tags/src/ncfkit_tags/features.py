@@ -42,7 +42,7 @@ _WORD = re.compile(r"\w\w+")
 
 @dataclass(frozen=True)
 class TagsParams:
-    dim: int = param(32, "size of each item's tag vector (TruncatedSVD components)")
+    dim: int = param(64, "size of each item's tag vector (TruncatedSVD components)")
     min_df: int = param(2, "minimum number of items a term must be on to be kept")
     terms: Literal["tag", "word"] = param(
         "tag", "TF-IDF terms: whole normalised tags, or the words in them"

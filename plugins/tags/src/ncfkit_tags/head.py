@@ -51,7 +51,7 @@ def _check_common(embedding_dim: int, layers: tuple[int, ...], dropout: float) -
 class TagInput(nn.Module):
     """An item's tag vector followed by a 0/1 "no tags" indicator.
 
-    Untagged items have a zero tag vector, so only the indicator tells them apart.
+    Untagged items have a zero tag vector, so only the indicator distinguishes them.
     Its weights in the MLP's first layer are learned, which amounts to a learned
     offset for items without tags. The features are fixed, so they are buffers.
     """
