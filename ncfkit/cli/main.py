@@ -69,4 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         # The handlers hold this call's stderr; callers that embed main() (tests,
         # scripts) must not log into a stream that is gone.
-        logging.getLogger("ncfkit").handlers.clear()
+        package_logger = logging.getLogger("ncfkit")
+        package_logger.handlers.clear()
+        package_logger.propagate = True
+        package_logger.setLevel(logging.NOTSET)
