@@ -16,7 +16,7 @@ from ncfkit.hookspecs import hookimpl
 
 
 class JsonLinesReader:
-    """Reads ratings.jsonl, a layout no built-in reader knows."""
+    """A reader of ratings.jsonl, a layout that no built-in reader detects."""
 
     def detect(self, path: Path) -> bool:
         return (path / "ratings.jsonl").is_file()
