@@ -50,6 +50,7 @@ from ncfkit.training import (
     Trainer,
     TrainingData,
     TrainState,
+    build_optimizer,
     resolve_device,
 )
 
@@ -230,10 +231,8 @@ class _Session:
         self.device = device
         self.registry = registry
         self.state = state
-        self.optimizer = torch.optim.Adam(
-            self.model.parameters(),
-            lr=config.training.learning_rate,
-            weight_decay=config.training.weight_decay,
+        self.optimizer = build_optimizer(
+            self.model, settings=config.training, device=device
         )
 
     def restore(self, checkpoint: Checkpoint) -> None:
