@@ -50,7 +50,7 @@ from ncfkit.data.download import default_data_dir, find_dataset
 from ncfkit.engine import execute_run
 from ncfkit.models.mlp import MLPParams, build
 from ncfkit.registry import load_registry
-from ncfkit.training import Trainer, TrainingData, TrainState
+from ncfkit.training import Trainer, TrainingData, TrainState, build_optimizer
 
 DATASET = "ml-latest-small"
 BATCH_SIZE = 512
@@ -223,13 +223,13 @@ def reference_experiment(folder: Path, out_dir: Path) -> dict[str, float]:
 # ncfkit's side.
 
 
-def ncfkit_epoch(
-    model: nn.Module, optimizer: torch.optim.Optimizer, data: TrainingData
-) -> tuple[float, float]:
-    """Train one epoch with ncfkit's Trainer and return the train and validation
-    MSE."""
+def ncfkit_epoch(model: nn.Module, data: TrainingData) -> tuple[float, float]:
+    """Train one epoch with ncfkit's optimiser and Trainer, and return the train and
+    validation MSE."""
     settings = TrainingConfig(epochs=1, batch_size=BATCH_SIZE, seed=SEED)
-    trainer = Trainer(model, optimizer, settings=settings, device=torch.device("cpu"))
+    device = torch.device("cpu")
+    optimizer = build_optimizer(model, settings=settings, device=device)
+    trainer = Trainer(model, optimizer, settings=settings, device=device)
     state = TrainState()
     trainer.fit(data, state)
     last = state.history[-1]
@@ -389,7 +389,7 @@ def main() -> None:
     def run_ncfkit_epoch() -> tuple[float, float]:
         torch.manual_seed(SEED)
         model = ncfkit_model(data)
-        return ncfkit_epoch(model, reference_optimizer(model), tensors)
+        return ncfkit_epoch(model, tensors)
 
     print(
         f"\ntrain / validation / test rows: {len(data.train)} / "
