@@ -103,8 +103,9 @@ def _one_thread() -> Iterator[None]:
     """Run torch on one thread, then restore the previous count.
 
     One user's scores take a few small tensor operations, and on a busy machine
-    a second thread mostly waits: on 2 shared, loaded cores one thread scored a
-    user 50 times faster (benchmarks/recommend_speed.py).
+    a second thread mostly waits. With benchmarks/recommend_speed.py on 2 busy
+    cores, one user of the mlp head took up to 121 ms on two threads and at most
+    5 ms on one.
     """
     previous = torch.get_num_threads()
     torch.set_num_threads(1)

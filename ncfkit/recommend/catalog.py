@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Catalog:
-    """Titles and genres by movieId; `note` says why they are missing, if they are."""
+    """Titles and genres by movieId, or a `note` with the reason they are missing."""
 
     titles: pd.Series  # movieId -> title
     genres: pd.Series  # movieId -> tuple of genre names

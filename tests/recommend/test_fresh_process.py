@@ -28,8 +28,8 @@ def test_load_in_a_fresh_process(trained_run):
     )
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
-    here = ncfkit.load(trained_run.run_dir)
-    found = here.recommend(int(here.user_ids[0]), k=5)
+    in_process = ncfkit.load(trained_run.run_dir)
+    found = in_process.recommend(int(in_process.user_ids[0]), k=5)
     assert document["movies"] == [int(m) for m in found["movieId"]]
     expected = [float(p) for p in found["predicted"]]
     assert document["predicted"] == pytest.approx(expected, rel=1e-6)
