@@ -35,9 +35,10 @@ class NcfkitApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "ncfkit"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "show('setup')", "Setup"),
-        Binding("f2", "show('train')", "Train"),
-        Binding("f3", "show('runs')", "Runs"),
+        # Shown in each screen's navigation bar rather than in the footer.
+        Binding("f1", "show('setup')", "Setup", show=False),
+        Binding("f2", "show('train')", "Train", show=False),
+        Binding("f3", "show('runs')", "Runs", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -203,6 +204,12 @@ class NcfkitApp(App[None]):
                 "use_config",
                 "runs",
             ),
+            (
+                "Recommend",
+                "Top movies for a user from the selected run (m)",
+                "recommend",
+                None,
+            ),
         ]
         for title, help_text, action, screen_name in commands:
             yield SystemCommand(title, help_text, self._command(action, screen_name))
@@ -216,6 +223,14 @@ class NcfkitApp(App[None]):
             await self.run_action(action, self.screen)
 
         return run
+
+    async def action_recommend(self) -> None:
+        """Open recommendations of the run shown, or of the selected run."""
+        if isinstance(self.screen, RunDetailScreen):
+            self.screen.action_recommend()
+            return
+        await self.action_show("runs")
+        self.runs_screen.action_recommend()
 
     # Quitting
 

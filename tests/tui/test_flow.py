@@ -15,6 +15,7 @@ from ncfkit.registry import Registry
 from ncfkit.tui.app import NcfkitApp
 from ncfkit.tui.chart import LossChart
 from ncfkit.tui.form import ParamField, ParamsForm
+from ncfkit.tui.screens.recommend import RecommendScreen
 from ncfkit.tui.screens.runs import RunDetailScreen
 
 SIZE = (100, 34)
@@ -143,6 +144,25 @@ async def test_assemble_train_stop_resume_and_browse(
         await pilot.pause()
         assert isinstance(app.screen, RunDetailScreen)
         assert len(app.screen.query_one("#detail-chart", LossChart).train) == 4
+
+        # The run recommends movies; an unknown user gets a readable error.
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, RecommendScreen)
+        recommend = app.screen
+        table = recommend.query_one("#recommend-table", DataTable)
+        note = recommend.query_one("#recommend-note")
+        await type_into(pilot, recommend.query_one("#recommend-user", Input), "99999")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: note.has_class("error"))
+        assert "99999" in str(note.render())
+        await type_into(pilot, recommend.query_one("#recommend-user", Input), "1")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: table.row_count == 10)
+        assert not note.has_class("error")
+        assert str(table.get_row_at(0)[0]) == "1"
+        await pilot.press("escape")
+        await pilot.pause()
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is runs

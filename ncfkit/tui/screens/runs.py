@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
@@ -18,6 +18,8 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from ncfkit.runs import RunSummary, list_runs, read_run
 from ncfkit.tui.chart import LossChart
+from ncfkit.tui.navbar import NavBar
+from ncfkit.tui.screens.recommend import RecommendScreen
 
 MARK = "●"
 
@@ -57,6 +59,7 @@ class RunsScreen(Screen[None]):
         self.marked: list[str] = []
 
     def compose(self) -> ComposeResult:
+        yield NavBar("runs")
         yield Static("", id="runs-title", markup=False)
         yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
         yield Static(
@@ -172,6 +175,11 @@ class RunsScreen(Screen[None]):
         first, second = (self.runs_dir / run_id for run_id in self.marked)
         self.app.push_screen(CompareScreen(first, second))
 
+    def action_recommend(self) -> None:
+        run = self._current()
+        if run is not None:
+            open_recommendations(self.app, run.path)
+
     def action_use_config(self) -> None:
         run = self._current()
         if run is not None:
@@ -201,6 +209,7 @@ class RunDetailScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("u", "use_config", "Use config"),
         Binding("r", "resume", "Resume"),
+        Binding("m", "recommend", "Recommend"),
     ]
 
     def __init__(self, run_dir: Path) -> None:
@@ -267,6 +276,9 @@ class RunDetailScreen(Screen[None]):
     def action_use_config(self) -> None:
         self.post_message(UseConfig(self.run_dir / "config.toml"))
 
+    def action_recommend(self) -> None:
+        open_recommendations(self.app, self.run_dir)
+
     def action_resume(self) -> None:
         status = self.details["record"].get("status")
         if status not in ("interrupted", "failed"):
@@ -313,6 +325,19 @@ class CompareScreen(Screen[None]):
         table.add_columns("", "A", "B")
         for label, a, b in compare_rows(*self.details):
             table.add_row(Text(label), Text(a), Text(b))
+
+
+def open_recommendations(app: App[object], run_dir: Path) -> None:
+    """Push the recommendations screen of a run that has a best checkpoint."""
+    if not (run_dir / "checkpoints" / "best.json").is_file():
+        app.notify(
+            f"Run {run_dir.name} has no best checkpoint yet: train at least one epoch",
+            severity="warning",
+            markup=False,
+        )
+        return
+    registry = getattr(app, "registry", None)
+    app.push_screen(RecommendScreen(run_dir, registry=registry))
 
 
 def compare_rows(

@@ -37,6 +37,7 @@ from ncfkit.params import param_specs
 from ncfkit.registry import Registry
 from ncfkit.tui.datahint import data_hint, known_dataset_names
 from ncfkit.tui.form import ParamField, ParamsForm, widget_id
+from ncfkit.tui.navbar import NavBar
 
 # Config sections that list several components, with the kind each lists.
 LISTED_SECTIONS: dict[str, Kind] = {
@@ -96,6 +97,7 @@ class SetupScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         raw = self.raw
+        yield NavBar("setup")
         plugins = list(raw.get("plugins", []))
         yield Static(f"Run setup · {self.source}", id="setup-title", markup=False)
         with VerticalScroll(id="setup-form"):

@@ -32,6 +32,7 @@ from ncfkit.events import (
 from ncfkit.registry import Registry
 from ncfkit.runs import read_epochs, read_run
 from ncfkit.tui.chart import LossChart
+from ncfkit.tui.navbar import NavBar
 from ncfkit.tui.screens.dialogs import ConfirmScreen
 from ncfkit.tui.subscriber import DownloadProgress, RunEvent, UiSubscriber
 
@@ -106,6 +107,7 @@ class TrainScreen(Screen[None]):
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
+        yield NavBar("train")
         yield Static(
             "No run yet: assemble one on the setup screen (f1) and press ctrl+r, "
             "or resume one from the runs screen (f3).",
