@@ -1,4 +1,4 @@
-"""The Textual UI of ncfkit; `ncfkit tui` calls `run_app`."""
+"""The Textual UI of ncfkit. The `ncfkit tui` command calls `run_app`."""
 
 from __future__ import annotations
 

@@ -52,8 +52,8 @@ class NcfkitApp(App[None]):
         subscribers: Sequence[object] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """`subscribers` receive the lifecycle events of every run, like plugins;
-        `clock` (seconds) times the runs."""
+        """`subscribers` receive the lifecycle events of every run, as plugins do.
+        `clock` returns seconds and times the runs."""
         super().__init__()
         self.runs_dir = runs_dir
         self.config_path = config_path
@@ -266,5 +266,5 @@ class NcfkitApp(App[None]):
 
 
 def run_app(*, runs_dir: Path, config_path: Path | None) -> None:
-    """Run the TUI until the user quits; returns after the training thread ended."""
+    """Run the TUI until the user quits, and return after the training thread ended."""
     NcfkitApp(runs_dir=runs_dir, config_path=config_path).run()

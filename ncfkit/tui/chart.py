@@ -49,7 +49,7 @@ class LossChart(Widget):
     def set_losses(
         self, train: Sequence[float | None], validation: Sequence[float | None]
     ) -> None:
-        """Replace both curves; missing or non-finite values become gaps."""
+        """Replace both curves. Missing or non-finite values become gaps."""
         self.train = tuple(_finite_or_nan(v) for v in train)
         self.validation = tuple(_finite_or_nan(v) for v in validation)
 
@@ -106,14 +106,26 @@ def render_chart(
         (train, TRAIN_MARK, TRAIN_STYLE),
         (validation, VALIDATION_MARK, VALIDATION_STYLE),
     ):
+        previous_row: int | None = None
         for column in range(plot_width):
             value = _sample(series, column, plot_width, n_epochs)
             if value is None:
+                previous_row = None
                 continue
             row = round((high - value) / (high - low) * (rows - 1))
-            occupied = grid[row][column] not in (" ", mark)
-            grid[row][column] = BOTH_MARK if occupied else mark
-            styles[row][column] = "bold" if occupied else style
+            # A steep segment spans several rows in one column: fill them, so
+            # the curve stays connected.
+            if previous_row is None or abs(row - previous_row) <= 1:
+                span = [row]
+            elif row > previous_row:
+                span = list(range(previous_row + 1, row + 1))
+            else:
+                span = list(range(row, previous_row))
+            for filled in span:
+                occupied = grid[filled][column] not in (" ", mark)
+                grid[filled][column] = BOTH_MARK if occupied else mark
+                styles[filled][column] = "bold" if occupied else style
+            previous_row = row
 
     lines = [legend]
     for row in range(rows):

@@ -1,4 +1,4 @@
-"""Where a run's data will come from, in words the setup screen can show."""
+"""A description of the data source of a run, for the setup screen."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ GROUPLENS_PAGE = "https://grouplens.org/datasets/movielens/"
 
 @dataclass(frozen=True)
 class DataHint:
-    """A one-paragraph status of the data source; `ok` is False when Start would
-    need a download or fail."""
+    """A one-paragraph status of the data source. `ok` is False when Start would
+    need a download or would fail."""
 
     ok: bool
     text: str

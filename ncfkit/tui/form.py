@@ -181,8 +181,8 @@ class ParamsForm(Vertical):
     def check(self) -> str | None:
         """Show and return the error of the whole set, or None when it is valid.
 
-        Field errors are shown by their fields; this adds the checks that need
-        all values at once, and only runs when every field is valid on its own.
+        Each field shows its own error. This check needs all values at once, so
+        it only runs when every field is valid on its own.
         """
         error = None
         if not self.field_errors():

@@ -10,7 +10,7 @@ SCREENS = (("f1", "setup", "Setup"), ("f2", "train", "Train"), ("f3", "runs", "R
 
 
 class NavLink(Static):
-    """A link to a main screen; a click shows it, like its function key."""
+    """A link to a main screen. A click shows the screen, as its function key does."""
 
     def __init__(self, key: str, screen: str, title: str, *, current: bool) -> None:
         super().__init__(

@@ -1,7 +1,7 @@
 """The bridge from the training thread to the UI: lifecycle events as messages.
 
 The engine calls these hooks from the worker thread. They only post messages,
-which Textual queues thread-safely for the UI thread; they never touch a widget.
+which Textual queues thread-safely for the UI thread, and never touch a widget.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class UiSubscriber:
         self._target.post_message(RunEvent(event))
 
     def download_progress(self, received: int, total: int | None) -> None:
-        """Report download progress; passed to the engine as `progress`."""
+        """Post download progress. The engine receives this method as `progress`."""
         now = self._clock()
         if received == total or now - self._last_download >= self._interval:
             self._last_download = now

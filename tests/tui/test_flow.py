@@ -79,7 +79,7 @@ async def test_assemble_train_stop_resume_and_browse(
         assert dropout.error is None
         assert not setup.query_one("#setup-status").has_class("error")
 
-        # Start: the run trains in a worker until the gate holds it at epoch 2.
+        # Start: the run trains in a worker until the gate stops it at epoch 2.
         await pilot.press("ctrl+r")
         await pilot.pause()
         train = app.train_screen
@@ -90,7 +90,7 @@ async def test_assemble_train_stop_resume_and_browse(
         await wait_for(pilot, lambda: len(chart.train) >= 1)
         points_before = len(chart.train)
 
-        # Stop, with confirmation; the run ends after the current batch.
+        # Stop, with confirmation. The run ends after the current batch.
         await pilot.press("s")
         await pilot.pause()
         await pilot.press("y")
@@ -131,7 +131,7 @@ async def test_assemble_train_stop_resume_and_browse(
         config_text = (run_dir / "config.toml").read_text()
         assert "dropout = 0.1" in config_text
 
-        # The runs screen lists the run; enter opens its details.
+        # The runs screen lists the run, and enter opens its details.
         await pilot.press("f3")
         await pilot.pause()
         runs = app.runs_screen
@@ -145,7 +145,7 @@ async def test_assemble_train_stop_resume_and_browse(
         assert isinstance(app.screen, RunDetailScreen)
         assert len(app.screen.query_one("#detail-chart", LossChart).train) == 4
 
-        # The run recommends movies; an unknown user gets a readable error.
+        # The run recommends movies, and an unknown user gets a readable error.
         await pilot.press("m")
         await pilot.pause()
         assert isinstance(app.screen, RecommendScreen)
@@ -187,7 +187,7 @@ async def test_quit_during_run_stops_worker(
         train = app.train_screen
         await pilot.press("ctrl+q")
         await pilot.pause()
-        # Quitting asks first; the answer stops the worker, then the app exits.
+        # Quitting needs a confirmation, which stops the worker before the app exits.
         await pilot.press("y")
         await pilot.pause()
         assert train.stop_event.is_set()

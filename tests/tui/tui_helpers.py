@@ -28,8 +28,8 @@ def run_async(test: Callable[..., Awaitable[None]]) -> Callable[..., None]:
 
 
 class EpochGate:
-    """Holds the training thread at the end of one epoch until released, so a
-    test can press Stop while the run is certainly still going."""
+    """A subscriber that blocks the training thread at the end of one epoch until
+    released, so a test can press Stop while the run is certainly still going."""
 
     def __init__(self, epoch: int) -> None:
         self.epoch = epoch
@@ -46,7 +46,7 @@ class EpochGate:
 async def wait_for(
     pilot: Pilot, condition: Callable[[], bool], *, timeout: float = 60.0
 ) -> None:
-    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
+    """Let the app run until `condition()` is true. Fail after `timeout` seconds."""
     for _ in range(int(timeout / 0.05)):
         if condition():
             return

@@ -18,7 +18,7 @@ from ncfkit.runs import RunSummary
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """A question with Yes and No; dismisses with the answer."""
+    """A question with Yes and No buttons. The screen dismisses with the choice."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes"),
@@ -50,7 +50,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
 
 class SavePathScreen(ModalScreen[Path | None]):
-    """Ask for the file to write a config to; warns before replacing a file."""
+    """A prompt for the file to write a config to, with a warning before replacing one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
@@ -102,7 +102,7 @@ class SavePathScreen(ModalScreen[Path | None]):
 
 
 class OpenConfigScreen(ModalScreen[Path | None]):
-    """Pick a TOML config: a path, or the config of a past run."""
+    """A picker of a TOML config: a path, or the config of a past run."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -23,11 +24,13 @@ if TYPE_CHECKING:
 
     from ncfkit.recommend.trained import TrainedModel
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_K = 10
 
 
 class Recommendations(Message):
-    """The worker's answer: the top-N table, or the error it raised."""
+    """The worker's result: the top-N table, or the error it raised."""
 
     def __init__(
         self, user_id: int, frame: pd.DataFrame | None, error: str | None
@@ -39,7 +42,7 @@ class Recommendations(Message):
 
 
 class RecommendScreen(Screen[None]):
-    """Enter a userId and a count; shows the movies the run ranks highest."""
+    """A form for a userId and a count, and the movies the run ranks highest."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
@@ -104,7 +107,7 @@ class RecommendScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _recommend(self, user_id: int, k: int) -> None:
-        # Loading builds the head with torch; both steps stay off the UI thread.
+        # Loading builds the head with torch, so both steps stay off the UI thread.
         try:
             if self._model is None:
                 from ncfkit.recommend import load
@@ -112,6 +115,7 @@ class RecommendScreen(Screen[None]):
                 self._model = load(self.run_dir, registry=self.registry)
             frame = self._model.recommend(user_id, k)
         except NcfkitError as error:
+            logger.info("no recommendations for user %d: %s", user_id, error)
             self.post_message(Recommendations(user_id, None, str(error)))
         else:
             self.post_message(Recommendations(user_id, frame, None))

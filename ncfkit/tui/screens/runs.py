@@ -41,7 +41,7 @@ class ResumeRun(Message):
 
 
 class RunsScreen(Screen[None]):
-    """The table of past runs; up to two can be marked for comparison."""
+    """The table of past runs, of which two can be marked for comparison."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("o", "open", "Open"),
@@ -83,6 +83,7 @@ class RunsScreen(Screen[None]):
         self.runs = list_runs(self.runs_dir)
         known = {r.id for r in self.runs}
         self.marked = [m for m in self.marked if m in known]
+
         datasets = sorted({r.dataset for r in self.runs})
         # At 80 columns the table only fits without a dataset column, so it is
         # shown only when the runs differ in their dataset.
@@ -100,6 +101,7 @@ class RunsScreen(Screen[None]):
                 _number(run.test_rmse),
             ]
             rows.append((run.id, cells))
+
         labels = ["run", *(["dataset"] if show_dataset else [])]
         labels += ["head", "epochs", "status", "val", "test"]
         table.clear(columns=True)
@@ -386,7 +388,7 @@ def _metric_rows(details: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
 
 
 def _flatten_config(text: str) -> dict[str, str]:
-    """Flatten a config TOML to dotted keys; listed components go by name."""
+    """Flatten a config TOML to dotted keys, with listed components by name."""
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -35,6 +36,8 @@ from ncfkit.tui.chart import LossChart
 from ncfkit.tui.navbar import NavBar
 from ncfkit.tui.screens.dialogs import ConfirmScreen
 from ncfkit.tui.subscriber import DownloadProgress, RunEvent, UiSubscriber
+
+logger = logging.getLogger(__name__)
 
 # How long quitting waits for the worker to reach the end of a batch, in seconds.
 # NOTE: a dataset download does not check the stop event, so it can take longer.
@@ -74,7 +77,7 @@ class TrainScreen(Screen[None]):
             self.run_dir = run_dir
 
     class RunEnded(Message):
-        """A run ended, whatever its status; the runs list is out of date."""
+        """A run ended, whatever its status, so the runs list is out of date."""
 
     def __init__(
         self,
@@ -92,7 +95,7 @@ class TrainScreen(Screen[None]):
         self.data_dir = data_dir
         self.clock = clock
         self.stop_event = threading.Event()
-        # Set by the worker when it returns; quitting waits on it.
+        # The worker sets this event when it returns, and quitting waits on it.
         self.worker_done = threading.Event()
         self.worker_done.set()
         self.run_dir: Path | None = None
@@ -137,7 +140,7 @@ class TrainScreen(Screen[None]):
     # Starting
 
     def start(self, config: RunConfig) -> bool:
-        """Start a new run of `config`; False when a run is already going."""
+        """Start a new run of `config`. Returns False when a run is already going."""
         if self.running:
             self.notify(
                 "A run is in progress: stop it first (s)",
@@ -162,7 +165,7 @@ class TrainScreen(Screen[None]):
         return True
 
     def resume(self, run_dir: Path) -> bool:
-        """Continue an interrupted run; False when a run is already going."""
+        """Continue an interrupted run. Returns False when a run is already going."""
         if self.running:
             self.notify(
                 "A run is in progress: stop it first (s)",
@@ -211,16 +214,20 @@ class TrainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="training", exit_on_error=False)
     def _train(self, job: Job, stop: threading.Event, done: threading.Event) -> None:
-        # Runs in a worker thread: it may only post messages, never touch widgets.
+        # This runs in a worker thread, so it only posts messages and never touches
+        # a widget.
         subscriber = UiSubscriber(self)
         try:
             result = job(subscriber, stop)
         except UsageError as error:
+            logger.warning("run rejected: %s", error)
             self.post_message(RunOutcome(None, str(error), usage_error=True))
         except NcfkitError as error:
+            logger.warning("run failed: %s", error)
             self.post_message(RunOutcome(None, str(error), usage_error=False))
         # A plugin's bug must not take the app down, whatever it raises.
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
+            logger.exception("run failed with an unexpected error")
             message = f"{type(error).__name__}: {error}"
             self.post_message(RunOutcome(None, message, usage_error=False))
         else:
@@ -344,6 +351,10 @@ class TrainScreen(Screen[None]):
         self._tick()
         outcome = self.query_one("#outcome", Static)
         label = self.query_one("#epoch-label", Label)
+        bar = self.query_one("#batch-progress", ProgressBar)
+        if bar.total is None:
+            # A run that failed before its first batch leaves no pulsing bar.
+            bar.update(total=1, progress=0)
         if message.result is not None:
             label.update(message.result.status)
             self.status = message.result.status
