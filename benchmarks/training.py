@@ -266,7 +266,7 @@ def training_data(data: ReferenceData) -> TrainingData:
 # Timing and reporting.
 
 
-def median_seconds(
+def time_alternating(
     runs: dict[str, Callable[[], object]], repeats: int
 ) -> dict[str, list[float]]:
     """Time each callable `repeats` times, alternating between them."""
@@ -323,8 +323,8 @@ def find_data(path: Path | None) -> Path:
 def warm_up(data: ReferenceData) -> None:
     """Pay one-time costs outside the timed runs.
 
-    The first Adam step in a process imports torch._dynamo, about 5 s on the
-    machine of the recorded figures.
+    The first Adam step in a process imports torch._dynamo, which took 1.4 s to
+    5 s on the 2-core VM of benchmarks/README.md, depending on its load.
     """
     model = ReferenceNCF(data.n_users, data.n_items)
     optimizer = reference_optimizer(model)
@@ -370,7 +370,8 @@ def main() -> None:
     data = reference_prepare(folder)
     warm_up(data)
 
-    # One epoch each on the same tensors, from the same initial weights.
+    # One epoch each on the same tensors. Seeded alike, both models start from the
+    # same weights because they create their parameters in the same order.
     train_loader = DataLoader(
         RatingsDataset(data.train), batch_size=BATCH_SIZE, shuffle=True
     )
@@ -402,7 +403,7 @@ def main() -> None:
             f"  {name:<10} epoch 1: train loss {train_loss:.4f}, "
             f"validation loss {validation_loss:.4f}"
         )
-    epochs = median_seconds(
+    epochs = time_alternating(
         {"reference": run_reference_epoch, "ncfkit": run_ncfkit_epoch},
         args.epoch_repeats,
     )
@@ -423,13 +424,13 @@ def main() -> None:
                     folder, out_dir / "runs", args.threads
                 )
 
-            runs = median_seconds(
+            runs = time_alternating(
                 {"reference": run_reference, "ncfkit": run_ncfkit}, args.run_repeats
             )
         report(f"whole experiment ({EPOCHS} epochs, load to test metrics)", runs, 0.5)
         for name, values in metrics.items():
-            shown = ", ".join(f"{k} {v:.4f}" for k, v in values.items())
-            print(f"  {name:<10} test: {shown}")
+            formatted = ", ".join(f"{k} {v:.4f}" for k, v in values.items())
+            print(f"  {name:<10} test: {formatted}")
 
     print(f"\nload average after (1, 5, 15 min): {load_average()}")
 
