@@ -493,19 +493,26 @@ class _ListHandler(logging.Handler):
 
 
 @contextlib.contextmanager
-def _captured_log() -> Iterator[list[logging.LogRecord]]:
-    """Collect ncfkit's log records from before the run folder exists."""
-    handler = _ListHandler()
+def _attached(handler: logging.Handler) -> Iterator[None]:
+    """Attach `handler` to the ncfkit logger, which logs at INFO meanwhile."""
     package_logger = logging.getLogger("ncfkit")
     package_logger.addHandler(handler)
     previous_level = package_logger.level
     if package_logger.getEffectiveLevel() > logging.INFO:
         package_logger.setLevel(logging.INFO)
     try:
-        yield handler.records
+        yield
     finally:
         package_logger.removeHandler(handler)
         package_logger.setLevel(previous_level)
+
+
+@contextlib.contextmanager
+def _captured_log() -> Iterator[list[logging.LogRecord]]:
+    """Collect ncfkit's log records from before the run folder exists."""
+    handler = _ListHandler()
+    with _attached(handler):
+        yield handler.records
 
 
 @contextlib.contextmanager
@@ -518,14 +525,8 @@ def _run_log(path: Path, early: list[logging.LogRecord]) -> Iterator[None]:
     )
     for record in early:
         handler.handle(record)
-    package_logger = logging.getLogger("ncfkit")
-    package_logger.addHandler(handler)
-    previous_level = package_logger.level
-    if package_logger.getEffectiveLevel() > logging.INFO:
-        package_logger.setLevel(logging.INFO)
     try:
-        yield
+        with _attached(handler):
+            yield
     finally:
-        package_logger.removeHandler(handler)
-        package_logger.setLevel(previous_level)
         handler.close()
