@@ -150,3 +150,52 @@ def test_rerun_without_plugin_names_it(genres_run: RunResult, tmp_path: Path) ->
     assert result.returncode == 2
     assert "unknown plugin 'genres'" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def _predict_command(
+    run_dir: Path, *, plugins: bool, cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    checkpoint = load_checkpoint(run_dir / "checkpoints" / "best.json")
+    user = checkpoint.sidecar["id_map"]["user_ids"][0]
+    movie = checkpoint.sidecar["id_map"]["item_ids"][0]
+    env = {k: v for k, v in os.environ.items() if k != "NCFKIT_DISABLE_PLUGINS"}
+    if not plugins:
+        env["NCFKIT_DISABLE_PLUGINS"] = "1"
+    env["NCFKIT_DATA_DIR"] = str(cwd / "no-data")
+    return subprocess.run(
+        [
+            str(Path(sys.executable).with_name("ncfkit")),
+            "predict",
+            str(run_dir),
+            "--user",
+            str(user),
+            "--movie",
+            str(movie),
+            "--json",
+        ],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_predict_command_uses_installed_plugin(
+    genres_run: RunResult, tmp_path: Path
+) -> None:
+    # Needs the genres plugin installed, as `pip install -e plugins/genres` does.
+    result = _predict_command(genres_run.run_dir, plugins=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    prediction = json.loads(result.stdout)
+    assert 0.5 <= prediction["predicted"] <= 5.0
+
+
+def test_predict_command_without_plugin_names_it(
+    genres_run: RunResult, tmp_path: Path
+) -> None:
+    result = _predict_command(genres_run.run_dir, plugins=False, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "plugin 'genres'" in result.stderr
+    assert "NCFKIT_DISABLE_PLUGINS" in result.stderr
