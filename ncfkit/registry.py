@@ -91,6 +91,8 @@ class Registry:
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
         self._components: dict[Kind, dict[str, Registered]] = {k: {} for k in KINDS}
+        # Event callers per (hook, active plugins), built once: emit runs per batch.
+        self._event_callers: dict[tuple[str, frozenset[str]], Any] = {}
 
     # Loading
 
@@ -108,6 +110,7 @@ class Registry:
         A plugin that fails validation or breaks a hook's contract is recorded with
         its error and contributes no components.
         """
+        self._event_callers.clear()
         info = self.plugins.get(name) or PluginInfo(
             name=name, distribution=distribution, version=version, builtin=builtin
         )
@@ -243,12 +246,18 @@ class Registry:
 
     def emit(self, hook_name: str, event: Any, *, active: Iterable[str] = ()) -> None:
         """Call an `on_*` hook on the subscribers, the built-ins and active plugins."""
-        inactive = [
-            self.pm.get_plugin(name)
-            for name, _ in self.pm.list_name_plugin()
-            if name in self.plugins and name not in set(active)
-        ]
-        caller = self.pm.subset_hook_caller(hook_name, remove_plugins=inactive)
+        key = (hook_name, frozenset(active))
+        caller = self._event_callers.get(key)
+        if caller is None:
+            # Subscribers registered later still receive events: a subset caller
+            # filters the hook's implementations at call time.
+            inactive = [
+                self.pm.get_plugin(name)
+                for name, _ in self.pm.list_name_plugin()
+                if name in self.plugins and name not in key[1]
+            ]
+            caller = self.pm.subset_hook_caller(hook_name, remove_plugins=inactive)
+            self._event_callers[key] = caller
         caller(event=event)
 
     @contextlib.contextmanager

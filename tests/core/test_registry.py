@@ -137,3 +137,28 @@ def test_unknown_plugin_lists_installed_and_suggests():
     registry.add_plugin(_metric_plugin("genres", "one"), "genres")
     with pytest.raises(ConfigError, match="unknown plugin 'genre'.*'genres'"):
         registry.check_plugins(["genre"])
+
+
+def test_events_reach_subscribers_and_only_active_plugins():
+    received = []
+
+    class Listener:
+        def __init__(self, label):
+            self.label = label
+
+        @hookimpl
+        def on_epoch_ended(self, event):
+            received.append((self.label, event))
+
+    registry = load_registry(entry_points=False)
+    registry.add_plugin(Listener("plugin"), "listener")
+    with registry.subscribed(Listener("subscriber")):
+        registry.emit("on_epoch_ended", 1, active=[])
+        registry.emit("on_epoch_ended", 2, active=["listener"])
+    registry.emit("on_epoch_ended", 3, active=["listener"])
+    assert ("subscriber", 1) in received
+    assert ("plugin", 1) not in received
+    assert ("plugin", 2) in received
+    assert ("subscriber", 2) in received
+    assert ("subscriber", 3) not in received
+    assert ("plugin", 3) in received
