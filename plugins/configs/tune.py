@@ -5,12 +5,12 @@ ml-latest-small (per-user 70/15/15, seed-compatible). Test numbers never choose
 anything: only the winner of each head is scored on test, over three seeds.
 
 - The first pass tunes each head's own parameters and the dropout at the
-  reference embedding size (64).
-- The second pass keeps the first pass's winners (`FIRST_PASS_WINNERS`) and tunes
-  the embedding size of every head, which the first pass showed matters most. It
-  writes each winner's config next to this script as `<head>.toml`.
+  reference embedding size (64). The genres-tags head combines the genres and
+  tags winners and tunes only its dropout.
+- The second pass keeps each head's first-pass winner and tunes its embedding
+  size. It writes each winner's config next to this script as `<head>.toml`.
 
-    NCFKIT_DATA_DIR=path/to/datasets python plugins/configs/tune.py [--pass first]
+    NCFKIT_DATA_DIR=path/to/datasets python plugins/configs/tune.py
 
 It needs ncfkit and both plugins installed, and prints Markdown tables. Torch runs
 on one CPU thread: these models are small, and on a busy machine extra threads
@@ -40,16 +40,6 @@ BASES = {
     "tags": ["plugins=tags", "head=tags"],
     "genres-tags": ["plugins=genres,tags", "head=genres-tags"],
 }
-TAG_SETTINGS = [
-    [
-        f"features.tags.dim={dim}",
-        f"features.tags.terms={terms}",
-        f"features.tags.min_df={min_df}",
-    ]
-    for dim in (16, 64)
-    for terms in ("tag", "word")
-    for min_df in (1, 2)
-]
 FIRST_PASS = {
     "mlp": [
         [f"head.embedding_dim={dim}", f"head.dropout={dropout}"]
@@ -61,30 +51,16 @@ FIRST_PASS = {
         for dim in (8, 16, 32)
         for dropout in (0.3, 0.5)
     ],
-    "tags": TAG_SETTINGS,
-    "genres-tags": [
-        [
-            "head.genre_dim=32",
-            "features.tags.dim=64",
-            "features.tags.terms=tag",
-            "features.tags.min_df=1",
-            f"head.dropout={dropout}",
-        ]
-        for dropout in (0.3, 0.5)
-    ],
-}
-# The first pass's lowest validation RMSE per head (dropout 0.3 won everywhere);
-# the genres-tags candidates above combine the genres and tags winners.
-FIRST_PASS_WINNERS = {
-    "mlp": ["head.dropout=0.3"],
-    "genres": ["head.genre_dim=32", "head.dropout=0.3"],
     "tags": [
-        "features.tags.dim=64",
-        "features.tags.terms=tag",
-        "features.tags.min_df=1",
-        "head.dropout=0.3",
+        [
+            f"features.tags.dim={dim}",
+            f"features.tags.terms={terms}",
+            f"features.tags.min_df={min_df}",
+        ]
+        for dim in (16, 64)
+        for terms in ("tag", "word")
+        for min_df in (1, 2)
     ],
-    "genres-tags": FIRST_PASS["genres-tags"][0],
 }
 EMBEDDING_DIMS = (64, 128, 256)
 
@@ -155,25 +131,38 @@ def test(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--pass", dest="which", choices=("first", "second"))
     args = parser.parse_args()
     torch.set_num_threads(1)
 
     with tempfile.TemporaryDirectory() as folder:
         runs_dir = Path(folder)
-        if args.which in (None, "first"):
-            tune(FIRST_PASS, epochs=args.epochs, runs_dir=runs_dir)
-            print()
-        if args.which == "first":
-            return
+        first = tune(FIRST_PASS, epochs=args.epochs, runs_dir=runs_dir)
+        genre_part = [a for a in first["genres"][0] if a.startswith("head.genre_dim")]
+        tag_part = [a for a in first["tags"][0] if a.startswith("features.tags.")]
+        combined = {
+            "genres-tags": [
+                [*genre_part, *tag_part, f"head.dropout={dropout}"]
+                for dropout in (0.3, 0.5)
+            ]
+        }
+        first |= tune(combined, epochs=args.epochs, runs_dir=runs_dir)
+        print()
+
         second_pass = {
-            head: [[f"head.embedding_dim={dim}", *best] for dim in EMBEDDING_DIMS]
-            for head, best in FIRST_PASS_WINNERS.items()
+            head: [
+                [f"head.embedding_dim={dim}", *_without_embedding_dim(setting)]
+                for dim in EMBEDDING_DIMS
+            ]
+            for head, (setting, _) in first.items()
         }
         winners = tune(second_pass, epochs=args.epochs, runs_dir=runs_dir)
         for head, (_, config) in winners.items():
             (HERE / f"{head}.toml").write_text(config.to_toml(), encoding="utf-8")
         test(winners, epochs=args.epochs, runs_dir=runs_dir)
+
+
+def _without_embedding_dim(setting: list[str]) -> list[str]:
+    return [a for a in setting if not a.startswith("head.embedding_dim=")]
 
 
 def _mean_sd(values: list[float]) -> str:
