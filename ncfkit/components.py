@@ -12,7 +12,9 @@ factory. What the factory builds depends on the kind of component:
   `fit(context: FeatureContext) -> dict[str, torch.Tensor]`.
 - head: `factory(params, *, shape: ModelShape, features)` returns a `torch.nn.Module`
   whose `forward(users, items)` maps two (batch,) index tensors to (batch,)
-  predictions on the [0, 1] training scale (rating / rating_max).
+  predictions on the [0, 1] training scale (rating / rating_max). A head may also
+  define `penalty(users, items)` returning a scalar tensor that training adds to
+  the batch's MSE, for regularisation of only the rows the batch touches.
 - metric: `factory(params)` returns a callable `(EvalContext) -> dict[str, float]`.
 """
 

@@ -109,6 +109,9 @@ class Trainer:
         self.on_batch = on_batch or (lambda epoch, batch, n_batches: None)
         self.on_epoch = on_epoch or (lambda result, state: None)
         self.loss_fn = nn.MSELoss()
+        self.penalty: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = (
+            getattr(model, "penalty", None)
+        )
 
     def fit(self, data: TrainingData, state: TrainState) -> bool:
         """Train until the configured epochs are done, early stopping ends it, or
@@ -171,9 +174,11 @@ class Trainer:
                     f"{loss_value}; lower training.learning_rate"
                 )
 
-            # Backward and step.
+            # Backward and step; a head's penalty (regularisation of the rows in
+            # this batch) joins the objective but not the reported loss.
+            objective = loss + self.penalty(users, items) if self.penalty else loss
             self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            objective.backward()
             self.optimizer.step()
 
             # Report; the loss sum is weighted by batch size for the epoch mean.

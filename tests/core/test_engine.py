@@ -235,3 +235,50 @@ def test_resume_on_different_dataset_is_rejected(registry, small_movielens, tmp_
     write_movielens_csv(small_movielens, seed=5)
     with pytest.raises(CheckpointError, match="different data"):
         resume_run(result.run_dir, registry=registry)
+
+
+class _PenalisedHead(nn.Module):
+    """A constant-output head whose penalty pulls its weight towards 3."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(1))
+        self.penalised_batches = 0
+
+    def forward(self, users, items):
+        return self.weight * 0 + torch.full(users.shape, 0.5)
+
+    def penalty(self, users, items):
+        self.penalised_batches += 1
+        return (self.weight - 3.0).pow(2).sum()
+
+
+def test_head_penalty_joins_objective_not_reported_loss(
+    registry, small_movielens, tmp_path
+):
+    heads = {}
+
+    class PenaltyHeads:
+        @hookimpl
+        def register_heads(self):
+            def build(params, **kwargs):
+                heads["model"] = _PenalisedHead()
+                return heads["model"]
+
+            return [Component("penalised", "penalty only", build)]
+
+    registry.add_plugin(PenaltyHeads(), "penalty-heads")
+    config = small_config(
+        registry,
+        small_movielens,
+        "plugins=penalty-heads",
+        "head=penalised",
+        "training.learning_rate=0.1",
+    )
+    result = execute_run(config, registry=registry, runs_dir=tmp_path)
+    model = heads["model"]
+    assert model.penalised_batches > 0
+    assert model.weight.item() > 1.0
+    epochs = read_epochs(result.run_dir)
+    # The reported loss is the plain MSE of a constant 0.5 prediction.
+    assert epochs[0]["train_loss"] == pytest.approx(epochs[-1]["train_loss"])
