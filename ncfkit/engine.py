@@ -34,6 +34,7 @@ from ncfkit.events import (
     RunStarted,
     RunStatus,
 )
+from ncfkit.models.building import build_head, load_head_weights
 from ncfkit.pipeline import PreparedData, prepare_data
 from ncfkit.registry import Registry
 from ncfkit.runs.checkpoint import (
@@ -155,7 +156,9 @@ def resume_run(
         data.features = checkpoint.section("features")
         device = resolve_device(config.training.device)
         model = _build_model(config, data, registry=registry)
-        _load_weights(model, checkpoint)
+        load_head_weights(
+            model, checkpoint, fix="resume with the ncfkit and plugins the run used"
+        )
     state = TrainState.from_json(checkpoint.sidecar["state"])
     run.truncate_epochs(state.epochs_done)
     session = _Session(run, config, data, model, device, registry=registry, state=state)
@@ -175,21 +178,9 @@ def _build_model(
     if config.training.threads:
         torch.set_num_threads(config.training.threads)
     torch.manual_seed(config.training.seed)
-    component = registry.get("head", config.head.name).component
-    return component.factory(
-        config.head.params, shape=data.shape, features=data.features
+    return build_head(
+        config.head, registry=registry, shape=data.shape, features=data.features
     )
-
-
-def _load_weights(model: torch.nn.Module, checkpoint: Checkpoint) -> None:
-    try:
-        model.load_state_dict(checkpoint.section("model"))
-    except RuntimeError as error:
-        first_line = str(error).splitlines()[0]
-        raise CheckpointError(
-            f"checkpoint {checkpoint.path} does not fit the configured head: "
-            f"{first_line}"
-        ) from None
 
 
 def _check_same_data(checkpoint: Checkpoint, data: PreparedData) -> None:

@@ -18,6 +18,7 @@ from ncfkit.components import IdMap, ModelShape
 from ncfkit.config import resolve_config
 from ncfkit.engine import INTERACTIONS_FILE
 from ncfkit.errors import CheckpointError, ConfigError, UsageError
+from ncfkit.models.building import build_head, load_head_weights
 from ncfkit.recommend.catalog import Catalog, read_catalog
 from ncfkit.recommend.trained import TrainedModel
 from ncfkit.registry import DISABLE_PLUGINS_ENV, Registry, load_registry
@@ -160,19 +161,16 @@ def _plugin_distribution(run_dir: Path, name: str) -> str | None:
 
 def _rebuild_head(saved: Checkpoint, *, registry: Registry) -> torch.nn.Module:
     config = resolve_config(saved.sidecar["config"], registry)
-    component = registry.get("head", config.head.name, active=config.plugins).component
-    shape = ModelShape(**saved.sidecar["shape"])
-    model = component.factory(
-        config.head.params, shape=shape, features=saved.section("features")
+    model = build_head(
+        config.head,
+        registry=registry,
+        shape=ModelShape(**saved.sidecar["shape"]),
+        features=saved.section("features"),
+        active=config.plugins,
     )
-    try:
-        model.load_state_dict(saved.section("model"))
-    except RuntimeError as error:
-        first_line = str(error).splitlines()[0]
-        raise CheckpointError(
-            f"checkpoint {saved.path} does not fit head {config.head.name!r} as "
-            f"installed now: {first_line}; use the plugin version the run used"
-        ) from None
+    load_head_weights(
+        model, saved, fix=f"install the {config.head.name!r} head the run used"
+    )
     return model.eval()
 
 
