@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -19,14 +19,21 @@ class MLPParams:
     dropout: float = param(0.3, "dropout after each hidden layer")
 
     def __post_init__(self) -> None:
-        if self.embedding_dim < 1:
-            raise ValueError(
-                f"embedding_dim must be at least 1, got {self.embedding_dim}"
-            )
-        if not self.layers or min(self.layers) < 1:
-            raise ValueError(f"layers must be positive sizes, got {self.layers}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        check_mlp_params(
+            embedding_dim=self.embedding_dim, layers=self.layers, dropout=self.dropout
+        )
+
+
+def check_mlp_params(
+    *, embedding_dim: int, layers: tuple[int, ...], dropout: float
+) -> None:
+    """Raise ValueError, with the fix, for sizes or dropout an MLP head cannot use."""
+    if embedding_dim < 1:
+        raise ValueError(f"embedding_dim must be at least 1, got {embedding_dim}")
+    if not layers or min(layers) < 1:
+        raise ValueError(f"layers must be positive sizes, got {layers}")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
 
 
 class Dropout(nn.Dropout):
@@ -58,15 +65,32 @@ def mlp_tower(
 
 
 class MLPHead(nn.Module):
-    def __init__(self, params: MLPParams, shape: ModelShape) -> None:
+    """User and item embeddings, plus optional item inputs, concatenated into an MLP.
+
+    Each of `item_inputs` maps (batch,) item indices to (batch, module.dim) extra
+    item features, such as pooled genre embeddings; plugin heads add their item
+    features this way.
+    """
+
+    def __init__(
+        self,
+        params: MLPParams,
+        shape: ModelShape,
+        *,
+        item_inputs: Sequence[nn.Module] = (),
+    ) -> None:
         super().__init__()
         self.user_embedding = nn.Embedding(shape.n_users, params.embedding_dim)
         self.item_embedding = nn.Embedding(shape.n_items, params.embedding_dim)
-        self.mlp = mlp_tower(2 * params.embedding_dim, params.layers, params.dropout)
+        self.item_inputs = nn.ModuleList(item_inputs)
+        width = 2 * params.embedding_dim + sum(int(m.dim) for m in item_inputs)
+        self.mlp = mlp_tower(width, params.layers, params.dropout)
 
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
-        x = torch.cat([self.user_embedding(users), self.item_embedding(items)], dim=1)
-        # x: (batch, 2 * embedding_dim)
+        parts = [self.user_embedding(users), self.item_embedding(items)]
+        parts += [item_input(items) for item_input in self.item_inputs]
+        x = torch.cat(parts, dim=1)
+        # x: (batch, 2 * embedding_dim + the item inputs' dims)
         return self.mlp(x).squeeze(-1)
 
 

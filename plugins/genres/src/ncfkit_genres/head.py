@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import torch
 from ncfkit.components import Component, ModelShape
 from ncfkit.errors import ConfigError
-from ncfkit.models.mlp import mlp_tower
+from ncfkit.models.mlp import MLPHead, check_mlp_params
 from ncfkit.params import param
 from torch import nn
 
@@ -23,15 +23,11 @@ class GenresHeadParams:
     dropout: float = param(0.3, "dropout after each hidden layer")
 
     def __post_init__(self) -> None:
-        for name in ("embedding_dim", "genre_dim"):
-            if getattr(self, name) < 1:
-                raise ValueError(
-                    f"{name} must be at least 1, got {getattr(self, name)}"
-                )
-        if not self.layers or min(self.layers) < 1:
-            raise ValueError(f"layers must be positive sizes, got {self.layers}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        check_mlp_params(
+            embedding_dim=self.embedding_dim, layers=self.layers, dropout=self.dropout
+        )
+        if self.genre_dim < 1:
+            raise ValueError(f"genre_dim must be at least 1, got {self.genre_dim}")
 
 
 class GenreBag(nn.Module):
@@ -48,6 +44,7 @@ class GenreBag(nn.Module):
         self, features: Mapping[str, torch.Tensor], *, n_items: int, dim: int, head: str
     ) -> None:
         super().__init__()
+        self.dim = dim
         index, offsets, n_genres = _check_features(features, n_items=n_items, head=head)
         lengths = torch.diff(offsets, append=torch.tensor([len(index)]))
         width = max(int(lengths.max()), 1) if n_items else 1
@@ -70,36 +67,6 @@ class GenreBag(nn.Module):
         pooled = self.bag(self.genres[items])  # (batch, dim)
         empty = self.empty[items].unsqueeze(-1)  # (batch, 1)
         return torch.where(empty, self.no_genres, pooled)
-
-
-class GenresHead(nn.Module):
-    def __init__(
-        self,
-        params: GenresHeadParams,
-        shape: ModelShape,
-        features: Mapping[str, torch.Tensor],
-    ) -> None:
-        super().__init__()
-        self.user_embedding = nn.Embedding(shape.n_users, params.embedding_dim)
-        self.item_embedding = nn.Embedding(shape.n_items, params.embedding_dim)
-        self.genre_bag = GenreBag(
-            features, n_items=shape.n_items, dim=params.genre_dim, head="genres"
-        )
-        self.mlp = mlp_tower(
-            2 * params.embedding_dim + params.genre_dim, params.layers, params.dropout
-        )
-
-    def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
-        x = torch.cat(
-            [
-                self.user_embedding(users),
-                self.item_embedding(items),
-                self.genre_bag(items),
-            ],
-            dim=1,
-        )
-        # x: (batch, 2 * embedding_dim + genre_dim)
-        return self.mlp(x).squeeze(-1)
 
 
 def _check_features(
@@ -136,8 +103,11 @@ def _check_features(
 
 def build(
     params: GenresHeadParams, *, shape: ModelShape, features: Mapping[str, torch.Tensor]
-) -> GenresHead:
-    return GenresHead(params, shape, features)
+) -> MLPHead:
+    genre_bag = GenreBag(
+        features, n_items=shape.n_items, dim=params.genre_dim, head="genres"
+    )
+    return MLPHead(params, shape, item_inputs=[genre_bag])
 
 
 COMPONENT = Component(

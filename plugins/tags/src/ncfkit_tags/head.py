@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import torch
 from ncfkit.components import Component, ModelShape
 from ncfkit.errors import ConfigError
-from ncfkit.models.mlp import mlp_tower
+from ncfkit.models.mlp import MLPHead, check_mlp_params
 from ncfkit.params import param
 from ncfkit_genres.head import GenreBag
 from torch import nn
@@ -23,7 +23,9 @@ class TagsHeadParams:
     dropout: float = param(0.3, "dropout after each hidden layer")
 
     def __post_init__(self) -> None:
-        _check_common(self.embedding_dim, self.layers, self.dropout)
+        check_mlp_params(
+            embedding_dim=self.embedding_dim, layers=self.layers, dropout=self.dropout
+        )
 
 
 @dataclass(frozen=True)
@@ -34,18 +36,11 @@ class GenresTagsHeadParams:
     dropout: float = param(0.3, "dropout after each hidden layer")
 
     def __post_init__(self) -> None:
-        _check_common(self.embedding_dim, self.layers, self.dropout)
+        check_mlp_params(
+            embedding_dim=self.embedding_dim, layers=self.layers, dropout=self.dropout
+        )
         if self.genre_dim < 1:
             raise ValueError(f"genre_dim must be at least 1, got {self.genre_dim}")
-
-
-def _check_common(embedding_dim: int, layers: tuple[int, ...], dropout: float) -> None:
-    if embedding_dim < 1:
-        raise ValueError(f"embedding_dim must be at least 1, got {embedding_dim}")
-    if not layers or min(layers) < 1:
-        raise ValueError(f"layers must be positive sizes, got {layers}")
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
 
 
 class TagInput(nn.Module):
@@ -89,68 +84,11 @@ class TagInput(nn.Module):
         return self.inputs[items]  # (batch, dim + 1)
 
 
-class TagsHead(nn.Module):
-    def __init__(
-        self,
-        params: TagsHeadParams,
-        shape: ModelShape,
-        features: Mapping[str, torch.Tensor],
-    ) -> None:
-        super().__init__()
-        self.user_embedding = nn.Embedding(shape.n_users, params.embedding_dim)
-        self.item_embedding = nn.Embedding(shape.n_items, params.embedding_dim)
-        self.tag_input = TagInput(features, n_items=shape.n_items, head="tags")
-        in_features = 2 * params.embedding_dim + self.tag_input.dim
-        self.mlp = mlp_tower(in_features, params.layers, params.dropout)
-
-    def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
-        x = torch.cat(
-            [
-                self.user_embedding(users),
-                self.item_embedding(items),
-                self.tag_input(items),
-            ],
-            dim=1,
-        )
-        # x: (batch, 2 * embedding_dim + tag dim + 1)
-        return self.mlp(x).squeeze(-1)
-
-
-class GenresTagsHead(nn.Module):
-    def __init__(
-        self,
-        params: GenresTagsHeadParams,
-        shape: ModelShape,
-        features: Mapping[str, torch.Tensor],
-    ) -> None:
-        super().__init__()
-        self.user_embedding = nn.Embedding(shape.n_users, params.embedding_dim)
-        self.item_embedding = nn.Embedding(shape.n_items, params.embedding_dim)
-        self.genre_bag = GenreBag(
-            features, n_items=shape.n_items, dim=params.genre_dim, head="genres-tags"
-        )
-        self.tag_input = TagInput(features, n_items=shape.n_items, head="genres-tags")
-        in_features = 2 * params.embedding_dim + params.genre_dim + self.tag_input.dim
-        self.mlp = mlp_tower(in_features, params.layers, params.dropout)
-
-    def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
-        x = torch.cat(
-            [
-                self.user_embedding(users),
-                self.item_embedding(items),
-                self.genre_bag(items),
-                self.tag_input(items),
-            ],
-            dim=1,
-        )
-        # x: (batch, 2 * embedding_dim + genre_dim + tag dim + 1)
-        return self.mlp(x).squeeze(-1)
-
-
 def build_tags(
     params: TagsHeadParams, *, shape: ModelShape, features: Mapping[str, torch.Tensor]
-) -> TagsHead:
-    return TagsHead(params, shape, features)
+) -> MLPHead:
+    tag_input = TagInput(features, n_items=shape.n_items, head="tags")
+    return MLPHead(params, shape, item_inputs=[tag_input])
 
 
 def build_genres_tags(
@@ -158,8 +96,12 @@ def build_genres_tags(
     *,
     shape: ModelShape,
     features: Mapping[str, torch.Tensor],
-) -> GenresTagsHead:
-    return GenresTagsHead(params, shape, features)
+) -> MLPHead:
+    genre_bag = GenreBag(
+        features, n_items=shape.n_items, dim=params.genre_dim, head="genres-tags"
+    )
+    tag_input = TagInput(features, n_items=shape.n_items, head="genres-tags")
+    return MLPHead(params, shape, item_inputs=[genre_bag, tag_input])
 
 
 TAGS = Component(
