@@ -71,19 +71,55 @@ GRIDS = (
             for dropout in (0.3, 0.5)
         ),
     ),
+    # Adam's weight_decay against per-example L2 (head.reg, with no decay).
     Grid(
         name="biased-mf",
         base="gmf.toml",
-        shared=("head=biased-mf", "training.epochs=60"),
+        shared=("head=biased-mf", "training.epochs=100"),
+        candidates=(
+            *(
+                (
+                    "head.embedding_dim=64",
+                    f"training.learning_rate={lr}",
+                    f"training.weight_decay={decay}",
+                )
+                for lr in (0.001, 0.003)
+                for decay in (0.00002, 0.00005, 0.0001)
+            ),
+            *(
+                (
+                    f"head.embedding_dim={dim}",
+                    f"training.learning_rate={lr}",
+                    "training.weight_decay=0",
+                    f"head.reg={reg}",
+                )
+                for dim in (64, 128)
+                for lr in (0.001, 0.003)
+                for reg in (0.01, 0.02, 0.03)
+            ),
+        ),
+    ),
+    # head.reg=0.02: the best factor weight of wider scans on validation, from 0.01
+    # to 0.1 for biased-mf and from 0.015 to 0.025 for svdpp.
+    Grid(
+        name="svdpp",
+        base="gmf.toml",
+        shared=(
+            "head=svdpp",
+            "head.embedding_dim=64",
+            "head.reg=0.02",
+            "training.weight_decay=0",
+            "training.epochs=100",
+        ),
         candidates=tuple(
             (
-                f"head.embedding_dim={dim}",
                 f"training.learning_rate={lr}",
-                f"training.weight_decay={decay}",
+                f"training.batch_size={batch}",
+                f"head.implicit_reg={implicit_reg}",
             )
-            for dim in (64, 128)
             for lr in (0.001, 0.003)
-            for decay in (0.00002, 0.00005, 0.0001)
+            for batch in (512, 2048)
+            for implicit_reg in (0.001, 0.003)
         ),
     ),
 )
@@ -95,6 +131,7 @@ TABLE = (
     ("gmf", "gmf.toml"),
     ("neumf", "neumf.toml"),
     ("biased-mf, tuned on validation", "biased-mf.toml"),
+    ("svdpp, tuned on validation", "svdpp.toml"),
     ("genres (plugin)", "genres.toml"),
     ("tags (plugin)", "tags.toml"),
     ("genres-tags (plugins genres, tags)", "genres-tags.toml"),
@@ -281,10 +318,12 @@ def _target_lines(rows: list[dict[str, Any]]) -> list[str]:
     best = min(trained, key=lambda row: row["metrics"]["test"]["rmse"])
     rmse = best["metrics"]["test"]["rmse"]
     verdict = "reaches" if rmse <= TARGET_RMSE else "misses"
+    validation = best["metrics"]["validation"]["rmse"]
     return [
         (
             f"Lowest test RMSE: {rmse:.4f} stars ({best['label']}), which {verdict} the "
-            f"target of {TARGET_RMSE} stars."
+            f"target of {TARGET_RMSE} stars. Its validation RMSE is {validation:.4f}: "
+            f"test RMSE is {rmse - validation:+.4f} stars from it."
         )
     ]
 
