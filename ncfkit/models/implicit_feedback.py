@@ -1,10 +1,12 @@
-"""The `implicit-feedback` feature provider: each user's training items, N(u).
+"""The `implicit-feedback` feature provider: who rated what in train.
 
-SVD++ reads a user's rated items as implicit feedback, independent of the ratings
-given. Only train rows enter N(u), because the mere fact that a user rated a
-validation or test item is part of what is held out. The sets are returned in
-compressed sparse row (CSR) form, which `torch.nn.EmbeddingBag` takes directly:
-the items of user u are `items[offsets[u] : offsets[u + 1]]`.
+SVD++ reads the set of items a user rated, N(u), as implicit feedback, apart from
+the ratings given; its item-side counterpart reads the set of users who rated an
+item, R(i). Only train rows enter either set, because the mere fact that a user
+rated a validation or test item is part of what is held out. Each set family is
+returned in compressed sparse row (CSR) form, which `torch.nn.EmbeddingBag` takes
+directly: the items of user u are `user_items[user_offsets[u] : user_offsets[u + 1]]`
+and the users of item i are `item_users[item_offsets[i] : item_offsets[i + 1]]`.
 """
 
 from __future__ import annotations
@@ -21,44 +23,55 @@ from ncfkit.params import NoParams
 logger = logging.getLogger(__name__)
 
 # Keys of the tensors this provider returns.
-OFFSETS = "implicit-feedback.offsets"
-ITEMS = "implicit-feedback.items"
+USER_OFFSETS = "implicit-feedback.user_offsets"
+USER_ITEMS = "implicit-feedback.user_items"
+ITEM_OFFSETS = "implicit-feedback.item_offsets"
+ITEM_USERS = "implicit-feedback.item_users"
 
 
 @dataclass(frozen=True)
 class ImplicitFeedback:
-    """Collects the train items of every user."""
+    """Collects the train items of every user and the train users of every item."""
 
     def fit(self, context: FeatureContext) -> dict[str, torch.Tensor]:
-        """Return `offsets` (n_users + 1,) and `items` (n_train,), both int64.
+        """Return N(u) and R(i) as int64 CSR tensors.
 
-        Items are sorted within each user. A user without train rows gets an
-        empty set. A (user, item) pair that occurs twice in train counts once.
+        `user_offsets` is (n_users + 1,), `item_offsets` (n_items + 1,), and
+        `user_items` and `item_users` are (n_pairs,). Members are sorted within
+        each set, a user or item without train rows gets an empty set, and a
+        (user, item) pair that occurs twice in train counts once.
         """
-        n_users = context.id_map.n_users
         train = context.ratings.iloc[context.split.train]
-        pairs = np.unique(
-            np.stack(
-                [
-                    train["user_index"].to_numpy(dtype=np.int64),
-                    train["item_index"].to_numpy(dtype=np.int64),
-                ],
-                axis=1,
-            ),
-            axis=0,
-        )  # (n_pairs, 2), sorted by user, then item
-        counts = np.bincount(pairs[:, 0], minlength=n_users)
-        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        users = train["user_index"].to_numpy(dtype=np.int64)
+        items = train["item_index"].to_numpy(dtype=np.int64)
+        user_offsets, user_items = _csr(users, items, n_rows=context.id_map.n_users)
+        item_offsets, item_users = _csr(items, users, n_rows=context.id_map.n_items)
         logger.info(
-            "implicit-feedback: %d train items over %d users (%d with none)",
-            len(pairs),
-            n_users,
-            int((counts == 0).sum()),
+            "implicit-feedback: %d train (user, item) pairs; %d of %d users and %d "
+            "of %d items have none",
+            len(user_items),
+            int((np.diff(user_offsets) == 0).sum()),
+            context.id_map.n_users,
+            int((np.diff(item_offsets) == 0).sum()),
+            context.id_map.n_items,
         )
         return {
-            OFFSETS: torch.from_numpy(offsets),
-            ITEMS: torch.from_numpy(np.ascontiguousarray(pairs[:, 1])),
+            USER_OFFSETS: torch.from_numpy(user_offsets),
+            USER_ITEMS: torch.from_numpy(user_items),
+            ITEM_OFFSETS: torch.from_numpy(item_offsets),
+            ITEM_USERS: torch.from_numpy(item_users),
         }
+
+
+def _csr(
+    rows: np.ndarray, members: np.ndarray, *, n_rows: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (offsets, members) of the distinct (row, member) pairs, row by row."""
+    pairs = np.unique(np.stack([rows, members], axis=1), axis=0)
+    # pairs: (n_pairs, 2), sorted by row, then member.
+    counts = np.bincount(pairs[:, 0], minlength=n_rows)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return offsets, np.ascontiguousarray(pairs[:, 1])
 
 
 def build(params: NoParams) -> ImplicitFeedback:
@@ -67,6 +80,6 @@ def build(params: NoParams) -> ImplicitFeedback:
 
 COMPONENT = Component(
     name="implicit-feedback",
-    description="Each user's set of train items, for SVD++'s implicit factors",
+    description="Each user's train items and each movie's train users, for SVD++",
     factory=build,
 )
