@@ -1,33 +1,17 @@
-"""Fixtures for the genres plugin: generated data and the real ml-latest-small."""
+"""Fixtures for the genres plugin's tests on generated data.
+
+The real-data fixtures (`ml_latest_small`) come from the repository's root
+conftest.py.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from ncfkit.components import Dataset, FeatureContext, IdMap, Split
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
-# The real ml-latest-small, kept beside the checkout; NCFKIT_TEST_DATASETS overrides.
-SHARED_DATASETS = Path(
-    os.environ.get("NCFKIT_TEST_DATASETS", REPO_ROOT.parent / "shared" / "datasets")
-)
-
-
-@pytest.fixture(autouse=True)
-def _no_entry_point_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep whatever plugins are installed on the machine out of the results."""
-    monkeypatch.setenv("NCFKIT_DISABLE_PLUGINS", "1")
-
-
-@pytest.fixture
-def ml_latest_small() -> Path:
-    folder = SHARED_DATASETS / "ml-latest-small"
-    assert (folder / "ratings.csv").is_file(), f"real data missing at {folder}"
-    return folder
 
 
 def make_context(
