@@ -230,3 +230,42 @@ def test_compare_rows_lists_only_differing_config() -> None:
     assert "head.name" not in labels
     assert "config: 1 differ, 1 equal" in labels
     assert ("test rmse", "0.9000", "0.9000") in rows
+
+
+async def _open_in_dialog(app: NcfkitApp, pilot: object, target: str) -> None:
+    """Open the config dialog, then a typed path or, for "run", the first past run."""
+    await pilot.press("ctrl+o")
+    await pilot.pause()
+    assert isinstance(app.screen, OpenConfigScreen)
+    if target == "run":
+        app.screen.query_one("#open-runs").focus()
+    else:
+        await type_into(pilot, app.screen.query_one("#open-path", Input), target)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: app.setup_screen.source.endswith("config.toml"))
+    await pilot.pause()
+
+
+@run_async
+async def test_keys_work_after_opening_a_config(
+    tmp_path: Path, registry: Registry
+) -> None:
+    runs_dir = tmp_path / "runs"
+    folder = write_fake_run(runs_dir, "20250102-030405-mlp-aaaa", registry=registry)
+    app = NcfkitApp(runs_dir=runs_dir, registry=registry)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for target in (str(folder / "config.toml"), "run"):
+            await _open_in_dialog(app, pilot, target)
+            assert app.screen is app.setup_screen
+            # Focus must sit on a widget of the rebuilt form, or no key reaches
+            # the screen's and the app's bindings.
+            assert app.focused is not None
+            assert app.focused.is_attached
+            assert "ctrl+r" in app.screen.active_bindings
+            await pilot.press("f3")
+            await pilot.pause()
+            assert app.screen is app.runs_screen
+            await pilot.press("f1")
+            await pilot.pause()
+            assert app.screen is app.setup_screen

@@ -466,6 +466,11 @@ class SetupScreen(Screen[None]):
         self.raw = self._normalise(raw)
         self._remembered.clear()
         await self.recompose()
+        # When a dialog over this screen has just closed, the screen's resume
+        # handler runs during the rebuild and auto-focuses an old widget that the
+        # rebuild then removes. Keys sent to a removed widget reach no binding,
+        # so the app would stop answering. Focus the new form instead.
+        self.set_focus(self.query_one("#setup-form"))
         self.validate()
         if self.load_error:
             self.notify(self.load_error, severity="error", timeout=10, markup=False)
