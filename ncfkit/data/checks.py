@@ -26,7 +26,20 @@ logger = logging.getLogger(__name__)
 
 RATING_MIN = 0.5
 RATING_MAX = 5.0
+# MovieLens ratings are whole or half stars; ml-100k and ml-1m use whole stars.
+RATING_STEP = 0.5
+# MovieLens ids start at 1.
+ID_MIN = 1
 _CHUNK_BYTES = 1 << 20
+# How much of a file's start is inspected for byte order marks and NUL bytes.
+_SNIFF_BYTES = 1 << 12
+# Byte order marks, UTF-32 before UTF-16 because FF FE starts both little-endian ones.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
 # Separators a user's edited or exported file may use instead of the expected one.
 _LIKELY_SEPARATORS = {
     "::": "'::'",
@@ -66,13 +79,18 @@ def read_table(
     names: Sequence[str] | None = None,
     dtype: dict[str, Any] | None = None,
     quoted: bool = True,
+    skip_initial_space: bool = False,
 ) -> pd.DataFrame:
     """Read a delimited text file with pandas' C parser, raising DataError on failure.
 
     A multi-character separator such as MovieLens' '::' is replaced by a control
     character in memory first, because the C parser only splits on one character
-    and the Python parser is far too slow for millions of rows.
+    and the Python parser is far too slow for millions of rows. Only empty fields
+    become NaN, so that an error can show a token such as 'nan' or 'NA' as written
+    and a title or tag such as "NA" stays text. `skip_initial_space` drops the
+    spaces after each separator.
     """
+    check_text_encoding(path, encoding=encoding)
     source: Path | io.BytesIO = path
     if len(separator) > 1:
         source = io.BytesIO(path.read_bytes().replace(separator.encode(), b"\x1f"))
@@ -92,6 +110,9 @@ def read_table(
                 index_col=False,
                 dtype=dtype,
                 encoding=encoding,
+                keep_default_na=False,
+                na_values=[""],
+                skipinitialspace=skip_initial_space,
                 quoting=csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE,
                 engine="c",
             )
@@ -141,8 +162,40 @@ def encoding_error(path: Path, *, encoding: str) -> DataError:
     )
 
 
+def check_text_encoding(path: Path, *, encoding: str) -> None:
+    """Raise DataError when `path` starts as UTF-16 or UTF-32 text or has NUL bytes.
+
+    Only the first 4 KiB are inspected. Decoded as UTF-8 or Latin-1, such a file
+    yields NUL characters that would otherwise end up in column names and messages.
+    """
+    with path.open("rb") as handle:
+        start = handle.read(_SNIFF_BYTES)
+    if encoding.lower().replace("_", "-") in ("utf-16", "utf-32"):
+        return
+    name = encoding.upper()
+    fix = f"MovieLens files of this layout are {name}; re-save the file as {name}"
+    for bom, found in _BOMS:
+        if start.startswith(bom):
+            raise DataError(f"{path} is {found} text: {fix}")
+    if b"\x00" not in start:
+        return
+    # UTF-16 without a byte order mark: ASCII text has a NUL in every other byte.
+    even, odd = start[0::2], start[1::2]
+    if odd.count(0) >= 0.9 * len(odd) or even.count(0) >= 0.9 * len(even):
+        raise DataError(f"{path} is UTF-16 text without a byte order mark: {fix}")
+    line = start.count(b"\n", 0, start.index(b"\x00")) + 1
+    raise DataError(
+        f"{path} contains NUL bytes (line {line}), so it is not a text file: {fix}"
+    )
+
+
 def first_line(path: Path, *, encoding: str) -> str:
-    """Return the first line of a text file without its line ending."""
+    """Return the first line of a text file without its line ending.
+
+    Raises DataError for UTF-16 or UTF-32 text, see `check_text_encoding`.
+    Invalid bytes in the line become U+FFFD.
+    """
+    check_text_encoding(path, encoding=encoding)
     with path.open("rb") as handle:
         return handle.readline().decode(encoding, errors="replace").rstrip("\r\n")
 
@@ -155,7 +208,7 @@ def check_separator(path: Path, *, separator: str, encoding: str, layout: str) -
         raise DataError(
             f"{path} looks separated by {describe_separator(found)} but the "
             f"{layout} layout separates fields with {describe_separator(separator)} "
-            f"(line 1: {line[:60]!r}); convert the file to that separator"
+            f"(line 1: '{printable(line[:60])}'); convert the file to that separator"
         )
 
 
@@ -179,6 +232,24 @@ def integer_column(
     return numbers.astype(np.int64)
 
 
+def id_column(
+    values: pd.Series, *, path: Path, column: str, first_row_line: int
+) -> pd.Series:
+    """Return user or movie ids as int64, raising DataError at the first id below 1."""
+    ids = integer_column(
+        values, path=path, column=column, first_row_line=first_row_line
+    )
+    below = ids.to_numpy() < ID_MIN
+    if below.any():
+        position = int(np.argmax(below))
+        raise DataError(
+            f"{path}: line {position + first_row_line}: {column} "
+            f"{ids.iloc[position]} is not a positive id; MovieLens ids start at "
+            f"{ID_MIN}, fix or remove that line"
+        )
+    return ids
+
+
 def rating_column(
     values: pd.Series, *, path: Path, column: str, first_row_line: int
 ) -> pd.Series:
@@ -200,7 +271,32 @@ def rating_column(
             f"{_shown(values.iloc[position])} is outside the MovieLens range "
             f"{RATING_MIN} to {RATING_MAX}; fix or remove that line"
         )
+    _warn_off_grid(numbers, path=path, column=column, first_row_line=first_row_line)
     return numbers
+
+
+def _warn_off_grid(
+    ratings: pd.Series, *, path: Path, column: str, first_row_line: int
+) -> None:
+    """Log how many ratings are not whole or half stars, and the first of them.
+
+    Such ratings are kept, because a dataset other than MovieLens may use a finer
+    scale.
+    """
+    steps = ratings.to_numpy() / RATING_STEP
+    off_grid = steps != np.round(steps)
+    if not off_grid.any():
+        return
+    position = int(np.argmax(off_grid))
+    logger.warning(
+        "%s: %d ratings are not in the half-star steps of MovieLens (0.5 to 5.0 "
+        "in steps of 0.5), first on line %d: %s %s; they are kept as they are",
+        path,
+        int(off_grid.sum()),
+        position + first_row_line,
+        column,
+        _shown(ratings.iloc[position]),
+    )
 
 
 def ratings_frame(
@@ -225,10 +321,10 @@ def ratings_frame(
     # one block would copy them for nothing.
     return pd.DataFrame(
         {
-            "user_id": integer_column(
+            "user_id": id_column(
                 raw[columns["user_id"]], column=columns["user_id"], **where
             ),
-            "item_id": integer_column(
+            "item_id": id_column(
                 raw[columns["item_id"]], column=columns["item_id"], **where
             ),
             "rating": rating_column(
@@ -301,6 +397,22 @@ def _pair_keys(ratings: pd.DataFrame) -> np.ndarray:
     user_codes, _ = pd.factorize(users)
     item_codes, item_uniques = pd.factorize(items)
     return user_codes.astype(np.int64) * len(item_uniques) + item_codes
+
+
+def printable(text: str) -> str:
+    """Return `text` with control, format and replacement characters escaped.
+
+    Column names and lines shown in messages pass through this, so a message never
+    carries raw bytes such as NUL or U+FFFD into the terminal.
+    """
+    if text.isprintable() and "\ufffd" not in text:
+        return text
+    return "".join(
+        character
+        if character.isprintable() and character != "\ufffd"
+        else character.encode("unicode_escape").decode("ascii")
+        for character in text
+    )
 
 
 def _shown(value: Any) -> str:

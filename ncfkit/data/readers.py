@@ -1,14 +1,16 @@
 """Readers for the MovieLens folder layouts, registered as built-in components.
 
 - `movielens-csv`: ratings.csv, movies.csv, tags.csv, links.csv (ml-latest-small,
-  ml-latest, ml-25m, ml-32m). UTF-8 with a header line.
+  ml-latest, ml-25m, ml-32m). UTF-8 with a header line. Spaces after the commas,
+  as some spreadsheet exports write them, are skipped when the header has them.
 - `movielens-dat`: '::'-separated ratings.dat, movies.dat, tags.dat without a header
   (ml-1m, ml-10m). Latin-1. ml-1m's users.dat is not read.
 - `movielens-100k`: tab-separated u.data, '|'-separated u.item with 19 genre flags
   and u.genre (ml-100k). Latin-1, no header.
 
 Only the ratings file is required; without the movies file the items have empty
-titles and no genres. Each reader drops duplicate (user, item) ratings, keeping the
+titles and no genres. User and movie ids must be integers of at least 1. Titles,
+genres and tags lose surrounding spaces. Each reader drops duplicate (user, item) ratings, keeping the
 latest by timestamp, and records the SHA-256 of each layout file present.
 """
 
@@ -122,11 +124,20 @@ class MovieLensCsvReader:
                 f"{path} is empty or starts with a blank line: the first line must "
                 f"be the header {','.join(required)}"
             )
-        found = [column.strip().strip('"') for column in header.split(",")]
+        if "\ufffd" in header:
+            raise checks.encoding_error(path, encoding=self.encoding)
+        fields = header.split(",")
+        found = [field.strip().strip('"') for field in fields]
         missing = [column for column in required if column not in found]
         if missing:
             raise DataError(
                 _missing_columns_message(path, header, found, missing, required)
+            )
+        repeated = [column for column in required if found.count(column) > 1]
+        if repeated:
+            raise DataError(
+                f"{path}: the header names the column {repeated[0]} more than once "
+                f"(found: {_shown_names(found)}); keep one of them"
             )
         # All columns are read, not just `required`: with usecols pandas would
         # silently drop the surplus fields of a malformed row.
@@ -135,7 +146,13 @@ class MovieLensCsvReader:
             separator=",",
             encoding=self.encoding,
             dtype=dtype,  # type: ignore[arg-type]
+            # A header written as "userId, movieId" means the rows have the spaces
+            # too, and titles and tags must not keep them.
+            skip_initial_space=any(field[:1].isspace() for field in fields[1:]),
         )
+        # The header check above ignores spaces around names, so pandas' names
+        # are stripped the same way.
+        table.columns = [str(column).strip() for column in table.columns]
         return table[list(required)]
 
 
@@ -338,7 +355,7 @@ def _missing_columns_message(
 ) -> str:
     message = (
         f"{path} is missing the column(s) {', '.join(missing)} "
-        f"(found: {', '.join(found) or 'none'})"
+        f"(found: {_shown_names(found)})"
     )
     separator = checks.guess_separator(header, expected=",")
     if len(found) == 1 and separator is not None:
@@ -350,12 +367,17 @@ def _missing_columns_message(
     return f"{message}; the first line must be a header such as {','.join(required)}"
 
 
+def _shown_names(names: list[str]) -> str:
+    return ", ".join(checks.printable(name) for name in names) or "none"
+
+
 def _split_genres(values: pd.Series) -> list[tuple[str, ...]]:
     # One Python step per item, not per rating: ml-32m has about 87,000 items.
-    return [
-        tuple(genre for genre in text.split("|") if genre and genre != NO_GENRES)
-        for text in values.fillna("").astype(str)
-    ]
+    genres = []
+    for text in values.fillna("").astype(str):
+        names = (genre.strip() for genre in text.split("|"))
+        genres.append(tuple(name for name in names if name and name != NO_GENRES))
+    return genres
 
 
 def _items_frame(
@@ -368,10 +390,10 @@ def _items_frame(
 ) -> pd.DataFrame:
     items = pd.DataFrame(
         {
-            "item_id": checks.integer_column(
+            "item_id": checks.id_column(
                 item_ids, path=path, column="movie id", first_row_line=first_row_line
             ),
-            "title": titles.fillna("").astype(str),
+            "title": titles.fillna("").astype(str).str.strip(),
             "genres": pd.Series(genres, index=item_ids.index, dtype=object),
         }
     )
@@ -391,9 +413,9 @@ def _tags_frame(
     where = {"path": path, "first_row_line": first_row_line}
     return pd.DataFrame(
         {
-            "user_id": checks.integer_column(raw[user], column=user, **where),
-            "item_id": checks.integer_column(raw[item], column=item, **where),
-            "tag": raw[tag].fillna("").astype(str),
+            "user_id": checks.id_column(raw[user], column=user, **where),
+            "item_id": checks.id_column(raw[item], column=item, **where),
+            "tag": raw[tag].fillna("").astype(str).str.strip(),
             "timestamp": checks.integer_column(
                 raw[timestamp], column=timestamp, **where
             ),

@@ -144,6 +144,9 @@ def test_100k_wrong_separator(write_layout, registry, data_dir) -> None:
     [
         ("four", "'four'", "is not a number"),
         ("", "(empty)", "is not a number"),
+        ("nan", "'nan'", "is not a number"),
+        ("NA", "'NA'", "is not a number"),
+        ("inf", "inf", "is outside the MovieLens range 0.5 to 5.0"),
         ("5.5", "5.5", "is outside the MovieLens range 0.5 to 5.0"),
         ("0", "0.0", "is outside the MovieLens range 0.5 to 5.0"),
         ("-1", "-1.0", "is outside the MovieLens range 0.5 to 5.0"),
@@ -176,6 +179,78 @@ def test_non_integer_user_id(write_layout, registry, data_dir) -> None:
     message = load_error(folder, registry, data_dir)
 
     assert "line 3: userId 'abc' is not an integer" in message
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "shown"),
+    [
+        ("-3,10,4.0,2", "userId", "-3"),
+        ("0,10,4.0,2", "userId", "0"),
+        ("1,-10,4.0,2", "movieId", "-10"),
+        ("1,0,4.0,2", "movieId", "0"),
+    ],
+    ids=["negative-user", "zero-user", "negative-movie", "zero-movie"],
+)
+def test_non_positive_id(write_layout, registry, data_dir, row, column, shown):
+    ratings = f"userId,movieId,rating,timestamp\n1,10,4.0,1\n{row}\n"
+    folder = write_layout("csv", ratings_csv=ratings)
+
+    message = load_error(folder, registry, data_dir)
+
+    assert (
+        f"{folder / 'ratings.csv'}: line 3: {column} {shown} is not a positive id"
+        in message
+    )
+    assert "ids start at 1" in message
+
+
+@pytest.mark.parametrize(
+    ("layout", "overrides", "file", "where"),
+    [
+        (
+            "dat",
+            {"ratings_dat": "1::10::5::1\n-2::20::4::2\n"},
+            "ratings.dat",
+            "line 2: user_id -2",
+        ),
+        (
+            "100k",
+            {"u_data": "1\t10\t5\t1\n2\t0\t4\t2\n"},
+            "u.data",
+            "line 2: item_id 0",
+        ),
+        (
+            "csv",
+            {"movies_csv": "movieId,title,genres\n-10,Heat,Action\n"},
+            "movies.csv",
+            "line 2: movie id -10",
+        ),
+        (
+            "csv",
+            {"tags_csv": "userId,movieId,tag,timestamp\n0,10,good,1\n"},
+            "tags.csv",
+            "line 2: userId 0",
+        ),
+    ],
+    ids=["dat-ratings", "100k-ratings", "csv-movies", "csv-tags"],
+)
+def test_non_positive_id_in_other_files(
+    write_layout, registry, data_dir, layout, overrides, file, where
+) -> None:
+    folder = write_layout(layout, **overrides)
+
+    message = load_error(folder, registry, data_dir)
+
+    assert f"{folder / file}: {where} is not a positive id" in message
+
+
+def test_fractional_user_id(write_layout, registry, data_dir) -> None:
+    ratings = "userId,movieId,rating,timestamp\n1,10,4.0,1\n1.5,20,3.0,2\n"
+    folder = write_layout("csv", ratings_csv=ratings)
+
+    message = load_error(folder, registry, data_dir)
+
+    assert "line 3: userId 1.5 is not an integer" in message
 
 
 def test_missing_timestamp_value(write_layout, registry, data_dir) -> None:
@@ -226,6 +301,79 @@ def test_csv_in_latin1_is_rejected(write_layout, registry, data_dir) -> None:
     assert "not valid UTF-8" in message
     assert "line 3" in message
     assert "re-save the file as UTF-8" in message
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom", "named"),
+    [
+        ("utf-16-le", b"\xff\xfe", "UTF-16"),
+        ("utf-16-be", b"\xfe\xff", "UTF-16"),
+        ("utf-32-le", b"\xff\xfe\x00\x00", "UTF-32"),
+        ("utf-32-be", b"\x00\x00\xfe\xff", "UTF-32"),
+        ("utf-16-le", b"", "UTF-16"),
+        ("utf-16-be", b"", "UTF-16"),
+    ],
+    ids=["16le", "16be", "32le", "32be", "16le-no-bom", "16be-no-bom"],
+)
+def test_csv_in_utf16_or_utf32(
+    write_layout, registry, data_dir, encoding, bom, named
+) -> None:
+    folder = write_layout("csv")
+    ratings = folder / "ratings.csv"
+    ratings.write_bytes(bom + ratings.read_text().encode(encoding))
+
+    message = load_error(folder, registry, data_dir)
+
+    assert f"{ratings} is {named} text" in message
+    assert "re-save the file as UTF-8" in message
+    assert message.isprintable()
+
+
+def test_dat_in_utf16(write_layout, registry, data_dir) -> None:
+    folder = write_layout("dat")
+    movies = folder / "movies.dat"
+    movies.write_bytes(movies.read_text(encoding="latin-1").encode("utf-16"))
+
+    message = load_error(folder, registry, data_dir)
+
+    assert f"{movies} is UTF-16 text" in message
+    assert "re-save the file as LATIN-1" in message
+    assert message.isprintable()
+
+
+def test_nul_bytes_in_csv(write_layout, registry, data_dir) -> None:
+    folder = write_layout("csv")
+    ratings = folder / "ratings.csv"
+    ratings.write_bytes(b"userId,movieId,rating,timestamp\n1,10,4.0,1\x00\x00\n")
+
+    message = load_error(folder, registry, data_dir)
+
+    assert f"{ratings} contains NUL bytes (line 2)" in message
+    assert message.isprintable()
+
+
+def test_header_with_control_characters_is_shown_escaped(
+    write_layout, registry, data_dir
+) -> None:
+    ratings = "user\x01Id,movie\u200bId,rating,timestamp\n1,10,4.0,1\n"
+    folder = write_layout("csv", ratings_csv=ratings)
+
+    message = load_error(folder, registry, data_dir)
+
+    assert "missing the column(s) userId, movieId" in message
+    assert "found: user\\x01Id, movie\\u200bId, rating, timestamp" in message
+    assert message.isprintable()
+
+
+def test_csv_header_not_utf8(write_layout, registry, data_dir) -> None:
+    folder = write_layout("csv")
+    ratings = folder / "ratings.csv"
+    ratings.write_bytes(b"user\xe9Id,movieId,rating,timestamp\n1,10,4.0,1\n")
+
+    message = load_error(folder, registry, data_dir)
+
+    assert f"{ratings} is not valid UTF-8 text (byte 0xe9 on line 1)" in message
+    assert message.isprintable()
 
 
 def test_invalid_utf8_line_past_first_megabyte(

@@ -118,6 +118,91 @@ def test_csv_with_utf8_bom(write_layout, registry, data_dir):
     assert len(dataset.ratings) == 2
 
 
+@pytest.mark.parametrize(
+    "separator", [", ", " , ", ",  "], ids=["after", "around", "two-after"]
+)
+def test_csv_spaces_around_commas(
+    write_layout, registry, data_dir, separator: str
+) -> None:
+    def spaced(text: str) -> str:
+        return text.replace(",", separator)
+
+    ratings = "userId,movieId,rating,timestamp\n1,10,4.0,5\n2,20,3.5,6\n"
+    movies = "movieId,title,genres\n10,Heat (1995),Action|Crime\n20,TITLE,Drama\n"
+    tags = "userId,movieId,tag,timestamp\n1,10,tense,7\n"
+    folder = write_layout(
+        "csv",
+        ratings_csv=spaced(ratings),
+        # The quoted title's comma is not a separator, so it keeps its one space.
+        movies_csv=spaced(movies).replace("TITLE", '"Café, The"'),
+        tags_csv=spaced(tags),
+    )
+
+    dataset = load(folder, registry, data_dir)
+
+    assert_rating_dtypes(dataset.ratings)
+    assert dataset.ratings["user_id"].tolist() == [1, 2]
+    assert dataset.ratings["item_id"].tolist() == [10, 20]
+    assert dataset.ratings["rating"].tolist() == [4.0, 3.5]
+    assert dataset.ratings["timestamp"].tolist() == [5, 6]
+    assert title_of(dataset.items, 10) == "Heat (1995)"
+    assert title_of(dataset.items, 20) == "Café, The"
+    assert genres_of(dataset.items, 10) == ("Action", "Crime")
+    assert genres_of(dataset.items, 20) == ("Drama",)
+    assert dataset.tags is not None
+    assert dataset.tags["tag"].tolist() == ["tense"]
+
+
+def test_dat_spaces_around_separators(write_layout, registry, data_dir) -> None:
+    folder = write_layout(
+        "dat",
+        ratings_dat="1 :: 10 :: 5 :: 978300760\n2 :: 20 :: 3 :: 978300761\n",
+        movies_dat="10 :: Heat (1995) :: Action | Crime\n20 :: Café (1993) :: Comedy\n",
+    )
+
+    dataset = load(folder, registry, data_dir)
+
+    assert_rating_dtypes(dataset.ratings)
+    assert dataset.ratings["item_id"].tolist() == [10, 20]
+    assert dataset.ratings["rating"].tolist() == [5.0, 3.0]
+    assert title_of(dataset.items, 10) == "Heat (1995)"
+    assert genres_of(dataset.items, 10) == ("Action", "Crime")
+
+
+def test_ratings_off_half_star_grid_warn(
+    write_layout, registry, data_dir, caplog: pytest.LogCaptureFixture
+) -> None:
+    ratings = (
+        "userId,movieId,rating,timestamp\n"
+        "1,10,4.0,1\n"
+        "1,20,3.7,2\n"
+        "2,10,4.5,3\n"
+        "2,20,1.25,4\n"
+    )
+    folder = write_layout("csv", ratings_csv=ratings)
+
+    with caplog.at_level(logging.WARNING, logger="ncfkit.data"):
+        dataset = load(folder, registry, data_dir)
+
+    assert dataset.ratings["rating"].tolist() == [4.0, 3.7, 4.5, 1.25]
+    warnings = [r.getMessage() for r in caplog.records if "half-star" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "2 ratings" in warnings[0]
+    assert "line 3: rating 3.7" in warnings[0]
+    assert str(folder / "ratings.csv") in warnings[0]
+
+
+def test_ratings_on_half_star_grid_do_not_warn(
+    write_layout, registry, data_dir, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = write_layout("csv")
+
+    with caplog.at_level(logging.WARNING, logger="ncfkit.data"):
+        load(folder, registry, data_dir)
+
+    assert "half-star" not in caplog.text
+
+
 def write_ratings_rows() -> str:
     return "userId,movieId,rating,timestamp\n1,10,4.0,1\n2,10,3.0,2\n"
 
@@ -183,9 +268,7 @@ def test_100k_genre_names_from_u_genre(write_layout, registry, data_dir):
     assert genres_of(dataset.items, 242) == ("Funny",)
 
 
-def test_100k_without_u_genre_uses_documented_names(
-    write_layout, registry, data_dir
-):
+def test_100k_without_u_genre_uses_documented_names(write_layout, registry, data_dir):
     folder = write_layout("100k", skip=("u.genre",))
 
     dataset = load(folder, registry, data_dir)
