@@ -15,12 +15,14 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent
 REQUIRE_REAL_DATA_ENV = "NCFKIT_REQUIRE_REAL_DATA"
+# Read once at import: the autouse fixture below replaces it for every test.
+USER_DATA_DIR = os.environ.get("NCFKIT_DATA_DIR", "")
 
 
 def _candidate_folders() -> list[Path]:
     folders = [os.environ.get("NCFKIT_TEST_DATASETS", "")]
     folders.append(str(REPO_ROOT.parent / "shared" / "datasets"))
-    folders.append(os.environ.get("NCFKIT_DATA_DIR", ""))
+    folders.append(USER_DATA_DIR)
     return [Path(folder).expanduser() for folder in folders if folder]
 
 
@@ -44,9 +46,16 @@ def _find_real_data(*, with_zip: bool) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _no_entry_point_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep whatever plugins are installed on the machine out of the results."""
+def _isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Keep installed plugins out of the results, and the data cache and any
+    download inside a temporary folder and a closed local port."""
     monkeypatch.setenv("NCFKIT_DISABLE_PLUGINS", "1")
+    monkeypatch.setenv("NCFKIT_DATA_DIR", str(tmp_path_factory.mktemp("data-dir")))
+    # Port 9 (discard) on 127.0.0.1 has no listener here, so a download that a
+    # test did not mean to make fails at once instead of reaching the network.
+    monkeypatch.setenv("NCFKIT_DOWNLOAD_URL", "http://127.0.0.1:9")
 
 
 @pytest.fixture

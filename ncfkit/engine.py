@@ -56,6 +56,9 @@ from ncfkit.training import (
 )
 
 logger = logging.getLogger(__name__)
+# Start, epoch and end lines for run.log; the CLI and TUI show the same facts from
+# lifecycle events, so the CLI leaves this logger out of its stderr output.
+run_logger = logging.getLogger("ncfkit.engine.run")
 
 INTERACTIONS_FILE = "interactions.safetensors"
 PACKAGES = (
@@ -136,6 +139,10 @@ def resume_run(
 ) -> RunResult:
     """Continue a run from its last checkpoint; the result equals an
     uninterrupted run of the same config."""
+    if not run_dir.is_dir():
+        raise UsageError(
+            f"run folder not found: {run_dir}; 'ncfkit runs' lists the run folders"
+        )
     if not (run_dir / "run.json").is_file():
         raise UsageError(
             f"not a run folder: {run_dir} has no run.json; pass a folder under runs/"
@@ -159,16 +166,16 @@ def resume_run(
         load_head_weights(
             model, checkpoint, fix="resume with the ncfkit and plugins the run used"
         )
-    state = TrainState.from_json(checkpoint.sidecar["state"])
+        state = TrainState.from_json(checkpoint.sidecar["state"])
+        logger.info(
+            "resuming run %s after epoch %d, batch %d",
+            run.id,
+            state.epochs_done,
+            state.batches_done,
+        )
     run.truncate_epochs(state.epochs_done)
     session = _Session(run, config, data, model, device, registry=registry, state=state)
     session.restore(checkpoint)
-    logger.info(
-        "resuming run %s after epoch %d, batch %d",
-        run.id,
-        state.epochs_done,
-        state.batches_done,
-    )
     return session.execute(subscribers=subscribers, stop=stop, early_log=early_log)
 
 
@@ -192,13 +199,24 @@ def _check_same_data(checkpoint: Checkpoint, data: PreparedData) -> None:
         data.dataset.checksums.get(name, digest) == digest
         for name, digest in saved_sums.items()
     )
-    if not (same_users and same_items and same_files):
-        raise CheckpointError(
-            f"checkpoint {checkpoint.path} was trained on different data "
-            f"({checkpoint.sidecar.get('dataset', {}).get('name', '?')}) than "
-            f"{data.dataset.name} at {data.dataset.path}: resume with the dataset "
-            "the run used, or start a new run"
+    if same_users and same_items and same_files:
+        return
+    differences = [
+        label
+        for label, same in (
+            ("users", same_users),
+            ("movies", same_items),
+            ("file checksums", same_files),
         )
+        if not same
+    ]
+    saved_path = checkpoint.sidecar.get("dataset", {}).get("path", "?")
+    raise CheckpointError(
+        f"checkpoint {checkpoint.path} was trained on different data: the "
+        f"{' and '.join(differences)} of {data.dataset.path} differ from those of "
+        f"{saved_path} when the run started; resume with the files the run used, "
+        "or start a new run"
+    )
 
 
 class _Session:
@@ -246,7 +264,18 @@ class _Session:
             _run_log(self.run.path / "run.log", early_log),
         ):
             self.run.update(status="running", error=None)
-            self.emit("on_run_started", self._started_event())
+            started = self._started_event()
+            run_logger.info(
+                "run %s on %s from epoch %d of %d: %d users, %d items, split %s",
+                started.run_id,
+                started.device,
+                started.start_epoch,
+                started.epochs,
+                started.n_users,
+                started.n_items,
+                started.split_sizes,
+            )
+            self.emit("on_run_started", started)
             try:
                 finished = self._train(stop)
                 if not finished:
@@ -257,15 +286,18 @@ class _Session:
                 raise
             except NcfkitError as error:
                 self._finish("failed", error=str(error))
+                error.run_dir = self.run.path
                 raise
             except Exception as error:  # a plugin or head bug; keep the run's record
-                logger.exception("run %s failed", self.run.id)
+                run_logger.exception("run %s failed", self.run.id)
                 message = (
                     f"run failed: {type(error).__name__}: {error} "
                     f"(traceback in {self.run.path / 'run.log'})"
                 )
                 self._finish("failed", error=message)
-                raise RunFailed(message) from error
+                failure = RunFailed(message)
+                failure.run_dir = self.run.path
+                raise failure from error
 
     def _started_event(self) -> RunStarted:
         return RunStarted(
@@ -302,6 +334,15 @@ class _Session:
         saved = [self._save("last")]
         if result.is_best:
             saved.append(self._save("best"))
+        run_logger.info(
+            "epoch %d/%d: train loss %.4f, validation loss %.4f, %.1fs%s",
+            result.epoch,
+            self.config.training.epochs,
+            result.train_loss,
+            result.validation_loss,
+            result.seconds,
+            " (best)" if result.is_best else "",
+        )
         self.emit(
             "on_epoch_ended",
             EpochEnded(
@@ -403,6 +444,12 @@ class _Session:
         error: str | None = None,
     ) -> None:
         self.run.update(status=status, metrics=metrics or {}, error=error)
+        if status == "failed":
+            run_logger.error("run %s failed: %s", self.run.id, error)
+        elif error is not None:
+            run_logger.warning("run %s %s: %s", self.run.id, status, error)
+        else:
+            run_logger.info("run %s %s", self.run.id, status)
         self.emit(
             "on_run_finished",
             RunFinished(self.run.id, self.run.path, status, metrics or {}, error),

@@ -6,11 +6,15 @@ Any other `NcfkitError` is a runtime failure and exits with 1.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class NcfkitError(Exception):
     """Base class of the errors that ncfkit reports without a traceback."""
 
     exit_code = 1
+    # The folder of the run that failed, once the engine has created one.
+    run_dir: Path | None = None
 
 
 class UsageError(NcfkitError):

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -33,20 +34,25 @@ def runs_command(runs_dir: Path, as_json: bool) -> None:
     if not runs:
         click.echo(f"no runs in {runs_dir}; start one with 'ncfkit run'", err=True)
         return
-    table = Table(
-        "id",
-        "date",
-        "dataset",
-        "head",
-        "epochs",
-        "status",
-        "best val RMSE",
-        "test RMSE",
-    )
+    console = _stdout()
+    # The id is what -c and --resume take, so it never wraps. It starts with the
+    # UTC date and time, so a narrow terminal drops the date column first.
+    show_date = console.width >= 110
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("id", no_wrap=True)
+    if show_date:
+        table.add_column("date (UTC)", no_wrap=True)
+    table.add_column("dataset", min_width=7)
+    table.add_column("head", min_width=4)
+    table.add_column("epochs", justify="right", no_wrap=True)
+    table.add_column("status", min_width=9)
+    table.add_column("val RMSE", justify="right", no_wrap=True)
+    table.add_column("test RMSE", justify="right", no_wrap=True)
     for run in runs:
+        date = [run.created[:16].replace("T", " ")] if show_date else []
         table.add_row(
             run.id,
-            run.created[:16].replace("T", " "),
+            *date,
             run.dataset,
             run.head,
             f"{run.epochs_done}/{run.epochs}",
@@ -54,7 +60,7 @@ def runs_command(runs_dir: Path, as_json: bool) -> None:
             _number(run.best_validation_rmse),
             _number(run.test_rmse),
         )
-    _stdout().print(table)
+    console.print(table)
 
 
 def _number(value: float | None) -> str:

@@ -49,6 +49,8 @@ def configure_logging(console: Console, *, quiet: bool) -> None:
     else:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
+    # RunPrinter shows the progress lines from events; run.log keeps them.
+    handler.addFilter(lambda record: record.name != "ncfkit.engine.run")
     # The handler's own level keeps --quiet quiet while the run log, which
     # lowers the logger's level, still records everything.
     handler.setLevel(logging.WARNING if quiet else logging.INFO)

@@ -26,8 +26,8 @@ from ncfkit.config import (
     resolve_config,
 )
 from ncfkit.engine import RunResult, execute_run, resume_run
-from ncfkit.errors import UsageError
-from ncfkit.registry import load_registry
+from ncfkit.errors import NcfkitError, UsageError
+from ncfkit.registry import Registry, load_registry
 
 # The shell's code for a process ended by SIGINT (128 + 2).
 INTERRUPTED_EXIT_CODE = 130
@@ -91,41 +91,82 @@ def run_command(
     printer = RunPrinter(console, quiet=quiet)
     download = DownloadBar(console)
 
+    try:
+        result = _execute(
+            registry=registry,
+            printer=printer,
+            download=download,
+            console=console,
+            resume_dir=resume_dir,
+            config_path=config_path,
+            flags=_flag_overrides(data, dataset, head, epochs, seed, device),
+            plugins=plugins,
+            assignments=assignments,
+            runs_dir=runs_dir,
+        )
+    except NcfkitError as error:
+        if as_json:
+            _print_failure(error)
+        raise
+    _print_result(result, as_json=as_json)
+    if result.status == "interrupted":
+        raise click.exceptions.Exit(INTERRUPTED_EXIT_CODE)
+
+
+def _execute(
+    *,
+    registry: Registry,
+    printer: RunPrinter,
+    download: DownloadBar,
+    console: Any,
+    resume_dir: Path | None,
+    config_path: Path | None,
+    flags: list[str],
+    plugins: tuple[str, ...],
+    assignments: tuple[str, ...],
+    runs_dir: Path,
+) -> RunResult:
     if resume_dir is not None:
-        given = [config_path, data, dataset, head, epochs, seed, device]
-        if any(v is not None for v in given) or plugins or assignments:
+        if config_path is not None or flags or plugins or assignments:
             raise UsageError(
                 "--resume takes no other run options: the run folder's config is used"
             )
         with _stop_on_interrupt(console) as stop:
-            result = resume_run(
+            return resume_run(
                 resume_dir,
                 registry=registry,
                 subscribers=[printer],
                 stop=stop,
                 progress=download,
             )
-    else:
-        raw = read_config_file(config_path) if config_path else default_raw_config()
-        overrides = _flag_overrides(data, dataset, head, epochs, seed, device)
-        raw = apply_overrides(raw, [*overrides, *assignments])
-        if plugins:
-            raw["plugins"] = list(dict.fromkeys([*raw.get("plugins", []), *plugins]))
-        if raw.get("data"):
-            raw["data"] = str(Path(raw["data"]).expanduser().resolve())
-        config = resolve_config(raw, registry)
-        with _stop_on_interrupt(console) as stop:
-            result = execute_run(
-                config,
-                registry=registry,
-                runs_dir=runs_dir,
-                subscribers=[printer],
-                stop=stop,
-                progress=download,
-            )
-    _print_result(result, as_json=as_json)
-    if result.status == "interrupted":
-        raise click.exceptions.Exit(INTERRUPTED_EXIT_CODE)
+
+    raw = read_config_file(config_path) if config_path else default_raw_config()
+    raw = apply_overrides(raw, [*flags, *assignments])
+    if plugins:
+        raw["plugins"] = list(dict.fromkeys([*raw.get("plugins", []), *plugins]))
+    if raw.get("data"):
+        raw["data"] = str(Path(raw["data"]).expanduser().resolve())
+    config = resolve_config(raw, registry)
+    with _stop_on_interrupt(console) as stop:
+        return execute_run(
+            config,
+            registry=registry,
+            runs_dir=runs_dir,
+            subscribers=[printer],
+            stop=stop,
+            progress=download,
+        )
+
+
+def _print_failure(error: NcfkitError) -> None:
+    """Print the --json object of a run that failed or was rejected."""
+    document = {
+        "status": "failed",
+        "exit_code": error.exit_code,
+        "error": str(error),
+        "run_dir": str(error.run_dir) if error.run_dir else None,
+    }
+    click.echo(json.dumps(document, indent=2))
 
 
 def _flag_overrides(

@@ -98,7 +98,6 @@ def save_checkpoint(
     data = save_tensors(tensors)
 
     sidecar_path = directory / f"{kind}.json"
-    previous = _referenced_weights(sidecar_path)
     weights_name = f"{kind}-{secrets.token_hex(4)}.safetensors"
     atomic_write_bytes(directory / weights_name, data)
     document = {
@@ -110,16 +109,12 @@ def save_checkpoint(
         **sidecar,
     }
     atomic_write_text(sidecar_path, json.dumps(document, indent=1) + "\n")
-    if previous is not None and previous != weights_name:
-        (directory / previous).unlink(missing_ok=True)
+    # Remove every older weights file of this kind, including one an earlier
+    # process wrote but was killed before its sidecar pointed at it.
+    for stale in directory.glob(f"{kind}-*.safetensors"):
+        if stale.name != weights_name:
+            stale.unlink(missing_ok=True)
     return sidecar_path
-
-
-def _referenced_weights(sidecar_path: Path) -> str | None:
-    try:
-        return json.loads(sidecar_path.read_text(encoding="utf-8"))["weights"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 def load_checkpoint(sidecar_path: Path) -> Checkpoint:
@@ -148,7 +143,8 @@ def load_checkpoint(sidecar_path: Path) -> Checkpoint:
         data = weights_path.read_bytes()
     except OSError as error:
         raise CheckpointError(
-            f"checkpoint weights missing: {weights_path} ({error.strerror})"
+            f"checkpoint weights missing: {weights_path} ({error.strerror}); "
+            f"restore the file {sidecar_path.name} names, or start a new run"
         ) from None
     if hashlib.sha256(data).hexdigest() != expected_sum:
         raise CheckpointError(

@@ -142,15 +142,26 @@ def read_run(run_dir: Path) -> dict[str, Any]:
 
 
 def list_runs(runs_dir: Path) -> list[RunSummary]:
-    """Return the runs under `runs_dir`, newest first; unreadable folders are skipped."""
+    """Return the runs under `runs_dir`, newest first.
+
+    Folders without run.json are skipped; one whose run.json is unreadable is
+    listed with that status.
+    """
     if not runs_dir.is_dir():
         return []
     summaries = []
     for path in runs_dir.iterdir():
+        if not path.is_dir():
+            continue
         try:
             record = json.loads((path / RUN_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except FileNotFoundError:
             continue
+        except (OSError, ValueError):
+            # A run folder whose record cannot be read is listed, not hidden.
+            record = {"status": "unreadable run.json"}
+        if not isinstance(record, dict):
+            record = {"status": "unreadable run.json"}
         summaries.append(_summary(path, record))
     summaries.sort(key=lambda s: s.created, reverse=True)
     return summaries
@@ -160,7 +171,8 @@ def _summary(path: Path, record: dict[str, Any]) -> RunSummary:
     best_loss = record.get("best_validation_loss")
     rating_max = record.get("rating_max", 5.0)
     return RunSummary(
-        id=record.get("id", path.name),
+        # The folder name, not the recorded id, is what -c and --resume take.
+        id=path.name,
         path=path,
         created=record.get("created", ""),
         dataset=record.get("dataset", ""),

@@ -222,3 +222,83 @@ def test_diverged_loss_exits_with_one(capsys, small_movielens, tmp_path):
     assert "diverged in epoch 1" in err
     (run_dir,) = (tmp_path / "r").iterdir()
     assert json.loads((run_dir / "run.json").read_text())["status"] == "failed"
+
+
+def test_json_failure_prints_status_and_run_dir(capsys, small_movielens, tmp_path):
+    code, out, _ = run_cli(
+        capsys,
+        "run",
+        "--data",
+        str(small_movielens),
+        "--runs-dir",
+        str(tmp_path / "r"),
+        *QUICK,
+        "--set",
+        "training.learning_rate=1e30",
+        "--json",
+    )
+    document = json.loads(out)
+    assert code == 1
+    assert document["status"] == "failed"
+    assert document["exit_code"] == 1
+    assert "diverged" in document["error"]
+    assert document["run_dir"] == str(next((tmp_path / "r").iterdir()))
+
+
+def test_json_usage_error_prints_status(capsys, small_movielens, tmp_path):
+    code, out, _ = run_cli(
+        capsys, "run", "--data", str(small_movielens), "--head", "mpl", "--json"
+    )
+    document = json.loads(out)
+    assert code == 2
+    assert document["exit_code"] == 2
+    assert document["run_dir"] is None
+
+
+def test_run_log_records_epochs_and_failure(capsys, small_movielens, tmp_path):
+    run_cli(
+        capsys,
+        "run",
+        "--data",
+        str(small_movielens),
+        "--runs-dir",
+        str(tmp_path / "r"),
+        *QUICK,
+        "--set",
+        "training.learning_rate=1e30",
+    )
+    (run_dir,) = (tmp_path / "r").iterdir()
+    log = (run_dir / "run.log").read_text()
+    assert "min-ratings" in log
+    assert f"run {run_dir.name} on cpu" in log
+    assert f"run {run_dir.name} failed: training diverged" in log
+
+    ok_cli(
+        capsys,
+        "run",
+        "--data",
+        str(small_movielens),
+        "--runs-dir",
+        str(tmp_path / "s"),
+        *QUICK,
+    )
+    (run_dir,) = (tmp_path / "s").iterdir()
+    log = (run_dir / "run.log").read_text()
+    assert "epoch 3/3: train loss" in log
+    assert f"run {run_dir.name} completed" in log
+
+
+def test_resume_of_missing_folder_says_not_found(capsys, tmp_path):
+    code, _, err = run_cli(capsys, "run", "--resume", str(tmp_path / "gone"))
+    assert code == 2
+    assert "run folder not found" in err
+
+
+def test_runs_lists_unreadable_record(capsys, tmp_path):
+    broken = tmp_path / "20260101-000000-mlp-abcd"
+    broken.mkdir()
+    (broken / "run.json").write_text("{not json")
+    out = ok_cli(capsys, "runs", "--runs-dir", str(tmp_path), "--json").out
+    (row,) = json.loads(out)
+    assert row["id"] == broken.name
+    assert row["status"] == "unreadable run.json"

@@ -46,7 +46,9 @@ def test_checkpoint_round_trip_restores_weights_and_optimizer(tmp_path):
     for name, tensor in model.state_dict().items():
         assert torch.equal(fresh.state_dict()[name], tensor), name
     saved_moments = optimizer.state_dict()["state"][0]["exp_avg"]
-    assert torch.equal(fresh_optimizer.state_dict()["state"][0]["exp_avg"], saved_moments)
+    assert torch.equal(
+        fresh_optimizer.state_dict()["state"][0]["exp_avg"], saved_moments
+    )
     assert torch.equal(loaded.section("features")["extra.vector"], torch.arange(4.0))
     assert loaded.sidecar["epoch"] == 3
 
@@ -136,3 +138,13 @@ def test_killed_writer_always_leaves_loadable_checkpoint(tmp_path):
         weight = checkpoint.section("model")["weight"]
         assert epoch >= 1
         assert torch.all(weight == epoch)
+
+
+def test_orphan_weights_of_killed_save_are_removed(tmp_path):
+    model, optimizer = _model_and_optimizer()
+    _save(tmp_path, model, optimizer, epoch=1)
+    orphan = tmp_path / "last-deadbeef.safetensors"
+    orphan.write_bytes(b"written by a process killed before its sidecar")
+    _save(tmp_path, model, optimizer, epoch=2)
+    assert not orphan.exists()
+    assert load_checkpoint(tmp_path / "last.json").sidecar["epoch"] == 2
