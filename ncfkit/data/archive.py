@@ -1,7 +1,8 @@
 """Unpacking dataset zips atomically, so that a half-extracted folder never appears.
 
 Files are extracted into a hidden temporary folder beside the destination and the
-folder is renamed into place only once extraction has finished.
+folder is renamed into place only once extraction has finished. A zip passed with
+`--data` goes to `<data dir>/unpacked/<sha256 of the zip>/`.
 """
 
 from __future__ import annotations

@@ -172,7 +172,8 @@ def check_text_encoding(path: Path, *, encoding: str) -> None:
         start = handle.read(_SNIFF_BYTES)
     if encoding.lower().replace("_", "-") in ("utf-16", "utf-32"):
         return
-    name = encoding.upper()
+    # "utf-8-sig" reads a header past a UTF-8 byte order mark; the files are UTF-8.
+    name = encoding.upper().removesuffix("-SIG")
     fix = f"MovieLens files of this layout are {name}; re-save the file as {name}"
     for bom, found in _BOMS:
         if start.startswith(bom):

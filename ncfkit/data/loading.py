@@ -1,10 +1,17 @@
-"""The entry point that turns a dataset name or a `--data` path into a Dataset."""
+"""The entry point that turns a dataset name or a `--data` path into a Dataset.
+
+A `.zip` given as `--data` is unpacked into `<data dir>/unpacked/<sha256 of the
+zip>/` and reused while the zip stays the same. When the unpacked files hold no
+known layout or fail to read, that folder is deleted again and the error names
+the zip, so nothing of a failed zip stays in the data directory.
+"""
 
 from __future__ import annotations
 
 import logging
+import shutil
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ncfkit.components import Dataset
@@ -51,17 +58,18 @@ def load_dataset(
             known_dataset(dataset)
             folder = download_dataset(dataset, data_dir=data_dir, progress=progress)
         name = dataset
+        reader_name, reader = _choose_reader(folder, readers)
+        result = _read(reader, folder, name=name)
     else:
-        folder, name = _open_data_path(Path(data), data_dir=data_dir, readers=readers)
-
-    reader_name, reader = _choose_reader(folder, readers)
-    try:
-        result = reader.read(folder, name=name)
-    except OSError as error:
-        raise DataError(
-            f"cannot read {error.filename or folder} ({error.strerror or error}); "
-            "check that the file exists and is readable"
-        ) from None
+        path = Path(data).expanduser()
+        if _is_zip(path):
+            folder, reader_name, result = _read_zip(
+                path, data_dir=data_dir, readers=readers
+            )
+        else:
+            folder = path
+            reader_name, reader = _choose_reader(folder, readers)
+            result = _read(reader, folder, name=folder.resolve().name)
     _check_result(result, reader_name)
 
     mismatched = pinned_mismatches(dataset, result.checksums) if from_data_dir else []
@@ -76,7 +84,7 @@ def load_dataset(
     logger.info(
         "dataset %s: %d ratings by %d users of %d items (%d listed), %d duplicate "
         "ratings dropped, reader %s",
-        name,
+        result.name,
         len(result.ratings),
         result.ratings["user_id"].nunique(),
         result.ratings["item_id"].nunique(),
@@ -97,28 +105,120 @@ def _readers(registry: Registry) -> list[tuple[str, str, Any]]:
     return readers
 
 
-def _open_data_path(
-    path: Path, *, data_dir: Path, readers: list[tuple[str, str, Any]]
-) -> tuple[Path, str]:
-    """Return the folder to read for `--data PATH` and the dataset's name."""
-    path = path.expanduser()
+def _read(reader: Any, folder: Path, *, name: str) -> Any:
+    """Run `reader` on `folder`, turning an OSError into a DataError."""
+    try:
+        return reader.read(folder, name=name)
+    except OSError as error:
+        raise DataError(
+            f"cannot read {error.filename or folder} ({error.strerror or error}); "
+            "check that the file exists and is readable"
+        ) from None
+
+
+def _is_zip(path: Path) -> bool:
+    """Return whether `--data PATH` names a zip, raising DataError for other files."""
     if not path.exists():
         raise DataError(
             f"data path {path} not found: pass a MovieLens folder or a .zip of one "
             "with --data"
         )
     if path.is_dir():
-        return path, path.resolve().name
+        return False
     if path.suffix.lower() != ".zip" and not zipfile.is_zipfile(path):
         raise DataError(
             f"data path {path} is a file, not a folder or a .zip: pass the folder "
             f"that contains it ({path.parent}) with --data"
         )
-    unpacked = archive.unpack_zip(path, data_dir=data_dir)
-    root = archive.dataset_root(
-        unpacked, looks_like_dataset=lambda folder: _detect(folder, readers) is not None
+    return True
+
+
+def _read_zip(
+    zip_path: Path, *, data_dir: Path, readers: list[tuple[str, str, Any]]
+) -> tuple[Path, str, Any]:
+    """Unpack and read a zip, returning (dataset folder, reader name, result).
+
+    On a DataError the unpacked copy is deleted and the error names the zip.
+    """
+    unpacked = archive.unpack_zip(zip_path, data_dir=data_dir)
+    folder = archive.dataset_root(
+        unpacked, looks_like_dataset=lambda path: _detect(path, readers) is not None
     )
-    return root, path.stem
+    chosen = _detect(folder, readers)
+    if chosen is None:
+        shutil.rmtree(unpacked, ignore_errors=True)
+        raise DataError(_zip_without_layout_message(zip_path, data_dir, readers))
+
+    reader_name, reader = chosen
+    try:
+        result = _read(reader, folder, name=zip_path.stem)
+    except DataError as error:
+        shutil.rmtree(unpacked, ignore_errors=True)
+        raise DataError(
+            f"{error} (the file was unpacked from {zip_path}; fix the file in the "
+            "zip, or unpack the zip and pass the folder with --data)"
+        ) from None
+    return folder, reader_name, result
+
+
+def _zip_without_layout_message(
+    zip_path: Path, data_dir: Path, readers: list[tuple[str, str, Any]]
+) -> str:
+    cache = f"{data_dir / archive.ZIP_CACHE}/<sha256>/"
+    members = _zip_files(zip_path)
+    if not members:
+        return (
+            f"{zip_path} contains no files: pass a zip of a MovieLens folder with "
+            f"--data (zips are unpacked into {cache}, and this one was removed "
+            "from there)"
+        )
+    listing = ", ".join(members[:10]) + (", ..." if len(members) > 10 else "")
+    hint = ""
+    reader_files = [tuple(getattr(reader, "files", ())) for _, _, reader in readers]
+    layout_files = {file for files in reader_files for file in files}
+    # Each built-in reader lists its ratings file first, the one worth naming.
+    ratings_files = {files[0] for files in reader_files if files}
+    placed = [
+        member for member in members if PurePosixPath(member).name in layout_files
+    ]
+    if placed:
+        first = min(
+            placed,
+            key=lambda member: (
+                PurePosixPath(member).name not in ratings_files,
+                member.count("/"),
+                member,
+            ),
+        )
+        parent = PurePosixPath(first).parent
+        hint = (
+            f"; {PurePosixPath(first).name} is in {parent}/ but a dataset's files "
+            "must be at the top of the zip or in its only folder"
+        )
+    return (
+        f"{zip_path} has no known dataset layout (found: {listing}); expected the "
+        f"files of one of these layouts: {_expected_layouts(readers)}{hint} "
+        f"(zips are unpacked into {cache}, and this one was removed from there)"
+    )
+
+
+def _zip_files(zip_path: Path) -> list[str]:
+    """Return the sorted file names in a zip, without folders and macOS metadata."""
+    with zipfile.ZipFile(zip_path) as archive_file:
+        names = archive_file.namelist()
+    return sorted(
+        name
+        for name in names
+        if not name.endswith("/") and not name.startswith("__MACOSX/")
+    )
+
+
+def _expected_layouts(readers: list[tuple[str, str, Any]]) -> str:
+    # Plugin readers may not list their files, so their description is shown.
+    return "; ".join(
+        f"{name} ({getattr(reader, 'expected', description)})"
+        for name, description, reader in readers
+    )
 
 
 def _choose_reader(
@@ -128,11 +228,7 @@ def _choose_reader(
     if chosen is not None:
         return chosen
 
-    # Plugin readers may not list their files, so their description is shown.
-    expected = "; ".join(
-        f"{name} ({getattr(reader, 'expected', description)})"
-        for name, description, reader in readers
-    )
+    expected = _expected_layouts(readers)
     found = sorted(child.name for child in folder.iterdir())
     listing = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
     hint = ""

@@ -22,6 +22,15 @@ def zip_folder(folder: Path, zip_path: Path, *, top_level: str | None) -> Path:
     return zip_path
 
 
+def load_error(zip_path: Path, registry, data_dir: Path) -> str:
+    """Load `zip_path` and return the DataError's message, checking it is one line."""
+    with pytest.raises(DataError) as caught:
+        load_dataset(dataset="x", data=zip_path, registry=registry, data_dir=data_dir)
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
 @pytest.mark.parametrize("top_level", ["ml-tiny", None], ids=["folder", "flat"])
 def test_zip_shapes(
     write_layout, tmp_path: Path, registry, data_dir, top_level: str | None
@@ -39,9 +48,10 @@ def test_zip_shapes(
     digest = hashlib.sha256(zip_path.read_bytes()).hexdigest()
     cache = data_dir / "unpacked" / digest
     assert dataset.path.is_relative_to(cache)
-    assert dataset.checksums["ratings.dat"] == hashlib.sha256(
-        (folder / "ratings.dat").read_bytes()
-    ).hexdigest()
+    assert (
+        dataset.checksums["ratings.dat"]
+        == hashlib.sha256((folder / "ratings.dat").read_bytes()).hexdigest()
+    )
 
 
 def test_zip_unpacked_once(write_layout, tmp_path: Path, registry, data_dir) -> None:
@@ -108,12 +118,52 @@ def test_zip_without_dataset(tmp_path: Path, registry, data_dir) -> None:
     with zipfile.ZipFile(zip_path, "w") as archive:
         archive.writestr("notes/readme.txt", "nothing here\n")
 
-    with pytest.raises(DataError) as caught:
-        load_dataset(dataset="x", data=zip_path, registry=registry, data_dir=data_dir)
+    message = load_error(zip_path, registry, data_dir)
 
-    message = str(caught.value)
-    assert "has no known dataset layout" in message
+    assert f"{zip_path} has no known dataset layout" in message
+    assert "found: notes/readme.txt" in message
     assert "ratings.csv" in message
+    assert list((data_dir / "unpacked").iterdir()) == []
+
+
+def test_zip_with_files_two_folders_deep(
+    write_layout, tmp_path: Path, registry, data_dir
+) -> None:
+    zip_path = zip_folder(write_layout("csv"), tmp_path / "deep.zip", top_level="a/b")
+
+    message = load_error(zip_path, registry, data_dir)
+
+    assert message.startswith(f"{zip_path} has no known dataset layout")
+    assert "found: a/b/links.csv, a/b/movies.csv, a/b/ratings.csv" in message
+    assert "ratings.csv is in a/b/ but a dataset's files must be at the top" in message
+    assert f"zips are unpacked into {data_dir / 'unpacked'}/<sha256>/" in message
+    assert list((data_dir / "unpacked").iterdir()) == []
+
+
+def test_empty_zip(tmp_path: Path, registry, data_dir) -> None:
+    zip_path = tmp_path / "empty.zip"
+    with zipfile.ZipFile(zip_path, "w"):
+        pass
+
+    message = load_error(zip_path, registry, data_dir)
+
+    assert f"{zip_path} contains no files" in message
+    assert list((data_dir / "unpacked").iterdir()) == []
+
+
+def test_bad_file_in_zip_names_the_zip(
+    write_layout, tmp_path: Path, registry, data_dir
+) -> None:
+    ratings = "userId,movieId,rating,timestamp\n1,10,9.0,1\n"
+    folder = write_layout("csv", ratings_csv=ratings)
+    zip_path = zip_folder(folder, tmp_path / "bad.zip", top_level="bad")
+
+    message = load_error(zip_path, registry, data_dir)
+
+    assert "ratings.csv: line 2: rating 9.0 is outside" in message
+    assert f"unpacked from {zip_path}" in message
+    assert "fix the file in the zip" in message
+    assert list((data_dir / "unpacked").iterdir()) == []
 
 
 def test_zip_member_cannot_escape(tmp_path: Path, registry, data_dir) -> None:
