@@ -6,10 +6,17 @@ import json
 import tomllib
 from pathlib import Path
 
+import pandas as pd
 import torch
 from fake_runs import write_fake_run
 from textual.widgets import DataTable, Input, SelectionList
-from tui_helpers import run_async, type_into, wait_for, write_config
+from tui_helpers import (
+    columns_in_view,
+    run_async,
+    type_into,
+    wait_for,
+    write_config,
+)
 
 from ncfkit.components import Component, ModelShape
 from ncfkit.config import default_raw_config, read_config_file, resolve_config
@@ -18,6 +25,7 @@ from ncfkit.registry import Registry
 from ncfkit.tui.app import NcfkitApp
 from ncfkit.tui.form import ParamField
 from ncfkit.tui.screens.dialogs import OpenConfigScreen, SavePathScreen
+from ncfkit.tui.screens.recommend import Recommendations, RecommendScreen
 from ncfkit.tui.screens.runs import CompareScreen, compare_rows
 
 SIZE = (100, 34)
@@ -269,3 +277,68 @@ async def test_keys_work_after_opening_a_config(
             await pilot.press("f1")
             await pilot.pause()
             assert app.screen is app.setup_screen
+
+
+@run_async
+async def test_runs_table_keys_fit_80_columns(
+    tmp_path: Path, registry: Registry
+) -> None:
+    runs_dir = tmp_path / "runs"
+    write_fake_run(runs_dir, "20250102-030405-mlp-aaaa", registry=registry)
+    folder = write_fake_run(
+        runs_dir,
+        "20250103-030405-biased-mf-b1b2",
+        registry=registry,
+        status="interrupted",
+    )
+    # A second dataset and a longer head make the table as wide as it gets.
+    record_path = folder / "run.json"
+    record = json.loads(record_path.read_text())
+    record.update(dataset="my-movielens-copy", head="biased-mf")
+    record_path.write_text(json.dumps(record), encoding="utf-8")
+    app = NcfkitApp(runs_dir=runs_dir, registry=registry)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f3")
+        await pilot.pause()
+        table = app.runs_screen.query_one("#runs", DataTable)
+        shown = columns_in_view(table)
+        for label in ("run", "val", "test", "status"):
+            assert label in shown
+        cell = str(table.get_cell("20250103-030405-biased-mf-b1b2", "run"))
+        assert cell.strip() == "20250103-030405-b1b2"
+        assert table.fixed_columns == 1
+
+
+@run_async
+async def test_recommendations_show_stars_at_80_columns(
+    tmp_path: Path, registry: Registry
+) -> None:
+    titles = [
+        "Dr. Strangelove or: How I Learned to Stop Worrying and Love the Bomb (1964)",
+        "Toy Story (1995)",
+    ]
+    frame = pd.DataFrame(
+        {
+            "rank": [1, 2],
+            "movieId": [750, 1],
+            "title": titles,
+            "genres": [("Comedy", "War"), ("Adventure", "Animation", "Children")],
+            "predicted": [4.61, 4.52],
+        }
+    )
+    app = NcfkitApp(runs_dir=tmp_path / "runs", registry=registry)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = RecommendScreen(tmp_path / "runs" / "some-run", registry=registry)
+        await app.push_screen(screen)
+        await pilot.pause()
+        screen.post_message(Recommendations(1, frame, None))
+        table = screen.query_one("#recommend-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2)
+        shown = columns_in_view(table)
+        assert shown == ["rank", "movieId", "title", "stars"]
+        assert str(table.get_cell_at((0, 3))) == "4.61"
+        long_title = str(table.get_cell_at((0, 2)))
+        assert long_title.endswith("…")
+        assert str(table.get_cell_at((1, 2))) == "Toy Story (1995)"

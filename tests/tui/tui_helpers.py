@@ -11,7 +11,7 @@ from typing import Any
 
 import tomli_w
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from ncfkit.events import EpochEnded
 from ncfkit.hookspecs import hookimpl
@@ -65,3 +65,16 @@ async def type_into(pilot: Pilot, input_widget: Input, text: str) -> None:
 def write_config(path: Path, raw: dict[str, Any]) -> Path:
     path.write_text(tomli_w.dumps(raw), encoding="utf-8")
     return path
+
+
+def columns_in_view(table: DataTable) -> list[str]:
+    """Return the labels of the columns that fit whole in the table's width, with
+    the table scrolled to the left."""
+    visible = table.scrollable_content_region.width
+    labels = []
+    right = 0
+    for column in table.ordered_columns:
+        right += column.get_render_width(table)
+        if right <= visible:
+            labels.append(str(column.label))
+    return labels

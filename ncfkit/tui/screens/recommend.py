@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_K = 10
+# Widths kept for the title and the genres when titles are longer than the
+# table has room for.
+MIN_TITLE_WIDTH = 20
+MIN_GENRES_WIDTH = 12
 
 
 class Recommendations(Message):
@@ -85,9 +89,19 @@ class RecommendScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one("#recommend-table", DataTable)
-        table.add_columns("rank", "movieId", "title", "genres", "stars")
+        self._set_columns(title_width=len("title"))
         self.query_one("#recommend-user", Input).focus()
+
+    def _set_columns(self, *, title_width: int) -> None:
+        # The stars come before the genres, which are last and may be cut at
+        # the right edge, so the predicted rating stays in view at 80 columns.
+        table = self.query_one("#recommend-table", DataTable)
+        table.clear(columns=True)
+        table.add_column("rank", key="rank", width=4)
+        table.add_column("movieId", key="movieId", width=7)
+        table.add_column("title", key="title", width=title_width)
+        table.add_column("stars", key="stars", width=5)
+        table.add_column("genres", key="genres")
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
@@ -120,6 +134,17 @@ class RecommendScreen(Screen[None]):
         else:
             self.post_message(Recommendations(user_id, frame, None))
 
+    def _title_width(self, titles: list[str]) -> int:
+        """Return the width that fits the longest title, or what the table has
+        left for it after the other columns and a minimum for the genres."""
+        table = self.query_one("#recommend-table", DataTable)
+        # rank, movieId and stars, one cell padding each side of all five
+        # columns, and a vertical scrollbar.
+        others = 4 + 7 + 5 + 5 * 2 * table.cell_padding + 2
+        available = table.size.width - others - MIN_GENRES_WIDTH
+        longest = max([len("title"), *(len(t) for t in titles)])
+        return max(MIN_TITLE_WIDTH, min(longest, available))
+
     def on_recommendations(self, message: Recommendations) -> None:
         table = self.query_one("#recommend-table", DataTable)
         note = self.query_one("#recommend-note", Static)
@@ -129,18 +154,27 @@ class RecommendScreen(Screen[None]):
             note.add_class("error")
             return
         note.remove_class("error")
+        rows = []
         for row in message.frame.itertuples(index=False):
             title = row.title if isinstance(row.title, str) else "–"
             genres = ", ".join(row.genres) if isinstance(row.genres, tuple) else ""
+            rows.append((str(row.rank), str(row.movieId), title, genres, row.predicted))
+        title_width = self._title_width([title for _, _, title, _, _ in rows])
+        self._set_columns(title_width=title_width)
+        for rank, movie_id, title, genres, predicted in rows:
             table.add_row(
-                str(row.rank),
-                str(row.movieId),
-                Text(title),
+                rank,
+                movie_id,
+                Text(_clip(title, title_width)),
+                f"{predicted:.2f}",
                 Text(genres),
-                f"{row.predicted:.2f}",
             )
         catalog = self._model.catalog if self._model is not None else None
         shown = f"top {len(message.frame)} for user {message.user_id}"
         if catalog is not None and catalog.note:
             shown += f" · {catalog.note}"
         note.update(shown)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,6 +23,11 @@ from ncfkit.tui.navbar import NavBar
 from ncfkit.tui.screens.recommend import RecommendScreen
 
 MARK = "●"
+# Widths of the columns a long value would push the RMSE columns out of view.
+HEAD_WIDTH = 12
+DATASET_WIDTH = 18
+# The run ids that RunFolder.create makes: UTC date-time, head, 4 hex digits.
+RUN_ID_PATTERN = re.compile(r"(?P<stamp>\d{8}-\d{6})-.+-(?P<suffix>[0-9a-f]{4})")
 
 
 class UseConfig(Message):
@@ -85,31 +91,33 @@ class RunsScreen(Screen[None]):
         self.marked = [m for m in self.marked if m in known]
 
         datasets = sorted({r.dataset for r in self.runs})
-        # At 80 columns the table only fits without a dataset column, so it is
-        # shown only when the runs differ in their dataset.
+        # The dataset column is shown only when the runs differ in their dataset.
         show_dataset = len(datasets) > 1
         rows = []
         for run in self.runs:
-            cells: list[str | Text] = [self._run_cell(run.id)]
-            if show_dataset:
-                cells.append(run.dataset)
-            cells += [
-                run.head,
-                f"{run.epochs_done}/{run.epochs}",
-                run.status,
+            cells: list[str | Text] = [
+                self._run_cell(run),
                 _number(run.best_validation_rmse),
                 _number(run.test_rmse),
+                f"{run.epochs_done}/{run.epochs}",
+                run.status,
+                _clip(run.head, HEAD_WIDTH),
             ]
+            if show_dataset:
+                cells.append(_clip(run.dataset, DATASET_WIDTH))
             rows.append((run.id, cells))
 
-        labels = ["run", *(["dataset"] if show_dataset else [])]
-        labels += ["head", "epochs", "status", "val", "test"]
+        labels = ["run", "val", "test", "epochs", "status", "head"]
+        labels += ["dataset"] if show_dataset else []
         table.clear(columns=True)
         for index, label in enumerate(labels):
             # Explicit widths, because a cleared table keeps the widths of the
-            # labels alone.
+            # labels alone. The run, val and test columns come first, so they fit
+            # in 80 columns whatever the others hold.
             width = max([len(label), *(len(str(c[index])) for _, c in rows)])
             table.add_column(label, key=label, width=width)
+        # The run column stays in view when the table scrolls to the right.
+        table.fixed_columns = 1
         for run_id, cells in rows:
             table.add_row(*cells, key=run_id)
         if current in known:
@@ -125,10 +133,11 @@ class RunsScreen(Screen[None]):
             else f"No runs in {self.runs_dir} yet: start one on the setup screen (f1)."
         )
 
-    def _run_cell(self, run_id: str) -> Text:
-        if run_id in self.marked:
-            return Text(f"{MARK} {run_id}", style="bold")
-        return Text(f"  {run_id}")
+    def _run_cell(self, run: RunSummary) -> Text:
+        shown = short_run_id(run.id)
+        if run.id in self.marked:
+            return Text(f"{MARK} {shown}", style="bold")
+        return Text(f"  {shown}")
 
     def _current_id(self) -> str | None:
         table = self.query_one("#runs", DataTable)
@@ -164,7 +173,7 @@ class RunsScreen(Screen[None]):
             self.marked = self.marked[-2:]
         table = self.query_one("#runs", DataTable)
         for other in self.runs:
-            table.update_cell(other.id, "run", self._run_cell(other.id))
+            table.update_cell(other.id, "run", self._run_cell(other))
 
     def action_compare(self) -> None:
         if len(self.marked) != 2:
@@ -224,10 +233,9 @@ class RunDetailScreen(Screen[None]):
             _run_title(self.details["record"]), id="detail-title", markup=False
         )
         with TabbedContent(id="detail-tabs"):
-            with TabPane("Curves", id="tab-curves"):
-                with Horizontal(id="detail-curves"):
-                    yield DataTable(id="detail-epochs", cursor_type="row")
-                    yield LossChart(id="detail-chart")
+            with TabPane("Curves", id="tab-curves"), Horizontal(id="detail-curves"):
+                yield DataTable(id="detail-epochs", cursor_type="row")
+                yield LossChart(id="detail-chart")
             with TabPane("Metrics", id="tab-metrics"), VerticalScroll():
                 yield DataTable(id="detail-metrics", cursor_type="row")
                 yield Static(self._files_text(), id="detail-files", markup=False)
@@ -425,6 +433,20 @@ def _run_title(record: dict[str, Any]) -> str:
         f"{record.get('epochs_done', 0)}/{record.get('epochs', '?')} epochs · "
         f"{created} UTC"
     )
+
+
+def short_run_id(run_id: str) -> str:
+    """Return the run id without its head part, which the table shows in its own
+    column: `20250102-030405-mlp-a1b2` becomes `20250102-030405-a1b2`. An id of
+    another form is returned as it is."""
+    match = RUN_ID_PATTERN.fullmatch(run_id)
+    if match is None:
+        return run_id
+    return f"{match['stamp']}-{match['suffix']}"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _number(value: Any, digits: int = 4) -> str:
