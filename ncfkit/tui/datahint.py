@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ncfkit.data.download import (
     DATA_DIR_ENV,
+    DEFAULT_BASE_URL,
+    DOWNLOAD_URL_ENV,
     KNOWN_DATASETS,
     default_data_dir,
     find_dataset,
@@ -50,9 +53,16 @@ def data_hint(dataset: str, data: str, *, data_dir: Path | None) -> DataHint:
     found = find_dataset(dataset, data_dir=folder)
     if found is not None:
         return DataHint(True, f"{dataset} found in {found}.")
+    base = os.environ.get(DOWNLOAD_URL_ENV, "")
+    # The same URL that download_dataset builds from the same variable.
+    url = f"{(base or DEFAULT_BASE_URL).rstrip('/')}/{dataset}.zip"
+    source = f"{url} (set by {DOWNLOAD_URL_ENV})" if base else url
+    copy = "a copy's folder or .zip"
+    if base:
+        copy += f" (from {GROUPLENS_PAGE})"
     return DataHint(
         False,
-        f"{dataset} is not in {folder} yet: Start downloads it from GroupLens. "
-        f"Offline, enter a copy's folder or .zip (from {GROUPLENS_PAGE}) as the "
-        f"data path, or set {DATA_DIR_ENV} to a folder holding {dataset}/.",
+        f"{dataset} is not in {folder} yet: Start downloads {source}. Offline, "
+        f"enter {copy} as the data path, or set {DATA_DIR_ENV} to a folder "
+        f"holding {dataset}/.",
     )

@@ -99,7 +99,9 @@ async def test_missing_dataset_says_how_to_get_it(
         hint = app.setup_screen.query_one("#data-hint")
         text = str(hint.render())
         assert f"ml-latest-small is not in {empty_data_dir}" in text
-        assert "Start downloads it" in text
+        # The download source is the one NCFKIT_DOWNLOAD_URL names, not GroupLens.
+        assert "Start downloads http://127.0.0.1:9/none/ml-latest-small.zip" in text
+        assert "NCFKIT_DOWNLOAD_URL" in text
         assert "grouplens.org" in text
         assert hint.has_class("warning")
 

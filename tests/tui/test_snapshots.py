@@ -32,6 +32,8 @@ def app(
 ) -> NcfkitApp:
     """An app in a folder of its own, with relative paths and a frozen clock."""
     monkeypatch.chdir(tmp_path)
+    # The missing-data hint names the download source this variable sets.
+    monkeypatch.delenv("NCFKIT_DOWNLOAD_URL", raising=False)
     runs_dir = Path("runs")
     write_fake_run(runs_dir, RUN_A, registry=registry)
     write_fake_run(
