@@ -1,10 +1,12 @@
 """Form fields generated from a component's declared parameters.
 
 A `ParamsForm` shows one field per `ParamSpec`: a checkbox for booleans, a select
-for choices, and a text input for everything else. Every edit is checked with
-`coerce_value` (the error appears under the field), and the whole parameter set
-with `build_params`, so the checks of a class's `__post_init__` (fractions that
-must add up to 1, say) appear under the form.
+for choices, and a text input for everything else. Every edit is checked three
+ways. `coerce_value` checks the field's type. The class's `__post_init__` checks
+the field's range, with the other fields at their defaults, so a range error shows
+even while another field has a type error. Both errors appear under the field.
+Last, `build_params` checks the whole set (fractions that must add up to 1, say),
+and its error appears under the form, with the fields it names marked.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from ncfkit.params import (
     format_value,
     param_specs,
 )
+
+# The start of a parameter class's error about one parameter.
+RANGE_SUBJECT = re.compile(r"(?P<name>\w+) must\b")
 
 
 def widget_id(*parts: str) -> str:
@@ -70,7 +75,15 @@ class ParamField(Vertical):
         self.spec = spec
         self.where = where
         self.initial = value
-        self.error: str | None = None
+        # The text's type error, and the value's range error from the parameter
+        # class. The range is only checked for a value of the right type.
+        self.type_error: str | None = None
+        self.range_error: str | None = None
+
+    @property
+    def error(self) -> str | None:
+        """The error shown under the field: its type error, else its range error."""
+        return self.type_error or self.range_error
 
     def compose(self) -> ComposeResult:
         spec = self.spec
@@ -119,9 +132,10 @@ class ParamField(Vertical):
         event.stop()
         result = event.validation_result
         if result is None or result.is_valid:
-            self.set_error(None)
+            self.type_error = None
         else:
-            self.set_error(result.failure_descriptions[0])
+            self.type_error = result.failure_descriptions[0]
+        self._show_error()
         self.post_message(self.Changed(self))
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
@@ -132,10 +146,17 @@ class ParamField(Vertical):
         event.stop()
         self.post_message(self.Changed(self))
 
-    def set_error(self, error: str | None) -> None:
-        self.error = error
-        self.set_class(error is not None, "-invalid")
-        self.query_one(".param-error", Static).update(error or "")
+    def set_range_error(self, error: str | None) -> None:
+        self.range_error = error
+        self._show_error()
+
+    def set_named(self, named: bool) -> None:
+        """Mark the field as one that the error of its whole form names."""
+        self.set_class(named, "-named")
+
+    def _show_error(self) -> None:
+        self.set_class(self.error is not None, "-invalid")
+        self.query_one(".param-error", Static).update(self.error or "")
 
 
 class ParamsForm(Vertical):
@@ -179,20 +200,56 @@ class ParamsForm(Vertical):
         return [f.error for f in self.fields if f.error]
 
     def check(self) -> str | None:
-        """Show and return the error of the whole set, or None when it is valid.
+        """Check each field's range, then the whole set. Show the errors and
+        return the set's error, or None when the set is valid.
 
-        Each field shows its own error. This check needs all values at once, so
-        it only runs when every field is valid on its own.
+        The set is only checked when every field is valid on its own, because
+        its error would otherwise depend on the values still being typed.
         """
+        fields = self.fields
+        names = [spec.name for spec in self.specs]
+        for field in fields:
+            field.set_range_error(self._range_error(field, names))
+
         error = None
         if not self.field_errors():
             try:
                 build_params(self.params, self.values(), where=self.where)
             except ConfigError as problem:
                 error = str(problem)
+        detail = (error or "").removeprefix(f"invalid {self.where}: ")
+        named = _named_params(detail, names)
+        for field in fields:
+            field.set_named(field.spec.name in named)
         self.set_class(error is not None, "-invalid")
         self.query_one(".form-error", Static).update(error or "")
         return error
+
+    def _range_error(self, field: ParamField, names: list[str]) -> str | None:
+        """Return the error that the parameter class raises for this field's value
+        with every other field at its default, when that error is about this
+        field alone."""
+        if field.type_error is not None:
+            return None
+        try:
+            build_params(self.params, {field.spec.name: field.value}, where=self.where)
+        except ConfigError as problem:
+            detail = str(problem).removeprefix(f"invalid {self.where}: ")
+        else:
+            return None
+        # An error is this field's own when it starts with the field's name
+        # ("dropout must be in [0, 1)") or names no other parameter. Others, such
+        # as "train, validation and test must add up to 1", are about the set.
+        subject = RANGE_SUBJECT.match(detail)
+        if subject is not None:
+            own = subject["name"] == field.spec.name
+        else:
+            own = _named_params(detail, names) <= {field.spec.name}
+        return f"invalid {field.where}: {detail}" if own else None
+
+
+def _named_params(message: str, names: list[str]) -> set[str]:
+    return {n for n in names if re.search(rf"(?<![\w.]){re.escape(n)}(?!\w)", message)}
 
 
 def _short_type(spec: ParamSpec) -> str:

@@ -68,9 +68,10 @@ async def test_assemble_train_stop_resume_and_browse(
         split_form = setup.query_one("#form-splitter", ParamsForm)
         assert split_form.check() is not None
         assert "add up to 1" in split_form.check()
-        # Messages with brackets are shown as text, not parsed as markup.
+        # A range error shows under its field. Messages with brackets are shown
+        # as text, not parsed as markup.
         await type_into(pilot, split_train.query_one(Input), "5")
-        shown = str(split_form.query_one(".form-error").render())
+        shown = str(split_train.query_one(".param-error").render())
         assert "train must be in [0, 1)" in shown
         await type_into(pilot, split_train.query_one(Input), "0.7")
         assert split_form.check() is None

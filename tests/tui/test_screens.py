@@ -344,3 +344,61 @@ async def test_recommendations_show_stars_at_80_columns(
         long_title = str(table.get_cell_at((0, 2)))
         assert long_title.endswith("…")
         assert str(table.get_cell_at((1, 2))) == "Toy Story (1995)"
+
+
+@run_async
+async def test_range_error_shows_beside_type_error(
+    tmp_path: Path, registry: Registry
+) -> None:
+    app = NcfkitApp(runs_dir=tmp_path / "runs", registry=registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        setup = app.setup_screen
+        embedding = setup.query_one("#field-head-embedding_dim", ParamField)
+        dropout = setup.query_one("#field-head-dropout", ParamField)
+        await type_into(pilot, embedding.query_one(Input), "eight")
+        await type_into(pilot, dropout.query_one(Input), "1.5")
+
+        # Each field shows its own error, the type error and the range error.
+        assert embedding.error is not None
+        assert "expected int" in embedding.error
+        assert (
+            dropout.error == "invalid head.dropout: dropout must be in [0, 1), got 1.5"
+        )
+        assert dropout.has_class("-invalid")
+        assert dropout.query_one(".param-error").display
+        status = str(setup.query_one("#setup-status").render())
+        assert "(+1 more)" in status
+
+        # With the type fixed, the range error still names its field.
+        await type_into(pilot, embedding.query_one(Input), "8")
+        assert embedding.error is None
+        assert not embedding.has_class("-invalid")
+        status = str(setup.query_one("#setup-status").render())
+        assert "head.dropout" in status
+        await type_into(pilot, dropout.query_one(Input), "0.2")
+        assert dropout.error is None
+        assert not setup.query_one("#setup-status").has_class("error")
+
+
+@run_async
+async def test_set_error_marks_the_fields_it_names(
+    tmp_path: Path, registry: Registry
+) -> None:
+    app = NcfkitApp(runs_dir=tmp_path / "runs", registry=registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        setup = app.setup_screen
+        train = setup.query_one("#field-splitter-train", ParamField)
+        await type_into(pilot, train.query_one(Input), "0.9")
+
+        # Fractions valid one by one but not together: the form shows the error
+        # and marks each fraction, and no field claims it as its own.
+        form = setup.query_one("#form-splitter")
+        assert "add up to 1" in str(form.query_one(".form-error").render())
+        for name in ("train", "validation", "test"):
+            field = setup.query_one(f"#field-splitter-{name}", ParamField)
+            assert field.has_class("-named")
+            assert field.error is None
+        seed = setup.query_one("#field-training-seed", ParamField)
+        assert not seed.has_class("-named")

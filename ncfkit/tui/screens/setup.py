@@ -308,10 +308,11 @@ class SetupScreen(Screen[None]):
         """Return (where, error) for every invalid field and parameter set."""
         errors = []
         for form in self.query(ParamsForm):
+            # The check first, because it sets the fields' range errors.
+            problem = form.check()
             for field in form.fields:
                 if field.error:
                     errors.append((field.where, field.error))
-            problem = form.check()
             if problem:
                 errors.append((form.where, problem))
         return errors
