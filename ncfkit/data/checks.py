@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 RATING_MIN = 0.5
 RATING_MAX = 5.0
-# MovieLens ratings are whole or half stars; ml-100k and ml-1m use whole stars.
+# MovieLens ratings are whole or half stars, and ml-100k and ml-1m use only whole
+# stars.
 RATING_STEP = 0.5
 # MovieLens ids start at 1.
 ID_MIN = 1
@@ -172,7 +173,8 @@ def check_text_encoding(path: Path, *, encoding: str) -> None:
         start = handle.read(_SNIFF_BYTES)
     if encoding.lower().replace("_", "-") in ("utf-16", "utf-32"):
         return
-    # "utf-8-sig" reads a header past a UTF-8 byte order mark; the files are UTF-8.
+    # The "utf-8-sig" codec only skips a UTF-8 byte order mark, so the files
+    # are UTF-8.
     name = encoding.upper().removesuffix("-SIG")
     fix = f"MovieLens files of this layout are {name}; re-save the file as {name}"
     for bom, found in _BOMS:
@@ -290,8 +292,9 @@ def _warn_off_grid(
         return
     position = int(np.argmax(off_grid))
     logger.warning(
-        "%s: %d ratings are not in the half-star steps of MovieLens (0.5 to 5.0 "
-        "in steps of 0.5), first on line %d: %s %s; they are kept as they are",
+        "%s: kept %d ratings that are off the MovieLens half-star scale (0.5 to "
+        "5.0 in steps of 0.5), the first on line %d: %s %s; check the file if it "
+        "should contain MovieLens ratings",
         path,
         int(off_grid.sum()),
         position + first_row_line,

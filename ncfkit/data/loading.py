@@ -173,32 +173,41 @@ def _zip_without_layout_message(
             "from there)"
         )
     listing = ", ".join(members[:10]) + (", ..." if len(members) > 10 else "")
-    hint = ""
-    reader_files = [tuple(getattr(reader, "files", ())) for _, _, reader in readers]
-    layout_files = {file for files in reader_files for file in files}
-    # Each built-in reader lists its ratings file first, the one worth naming.
-    ratings_files = {files[0] for files in reader_files if files}
-    placed = [
-        member for member in members if PurePosixPath(member).name in layout_files
-    ]
-    if placed:
-        first = min(
-            placed,
-            key=lambda member: (
-                PurePosixPath(member).name not in ratings_files,
-                member.count("/"),
-                member,
-            ),
-        )
-        parent = PurePosixPath(first).parent
-        hint = (
-            f"; {PurePosixPath(first).name} is in {parent}/ but a dataset's files "
-            "must be at the top of the zip or in its only folder"
-        )
+    hint = _misplaced_file_hint(members, readers)
     return (
         f"{zip_path} has no known dataset layout (found: {listing}); expected the "
         f"files of one of these layouts: {_expected_layouts(readers)}{hint} "
         f"(zips are unpacked into {cache}, and this one was removed from there)"
+    )
+
+
+def _misplaced_file_hint(
+    members: list[str], readers: list[tuple[str, str, Any]]
+) -> str:
+    """Return where in a zip a layout's file sits, or "" when none is in it."""
+    reader_files = [tuple(getattr(reader, "files", ())) for _, _, reader in readers]
+    layout_files = {file for files in reader_files for file in files}
+    # Each built-in reader lists its ratings file first, the one worth naming.
+    ratings_files = {files[0] for files in reader_files if files}
+
+    placed = [
+        PurePosixPath(member)
+        for member in members
+        if PurePosixPath(member).name in layout_files
+    ]
+    if not placed:
+        return ""
+    first = min(
+        placed,
+        key=lambda member: (
+            member.name not in ratings_files,
+            len(member.parts),
+            member,
+        ),
+    )
+    return (
+        f"; {first.name} is in {first.parent}/ but a dataset's files must be at "
+        "the top of the zip or in its only folder"
     )
 
 

@@ -10,8 +10,9 @@
 
 Only the ratings file is required; without the movies file the items have empty
 titles and no genres. User and movie ids must be integers of at least 1. Titles,
-genres and tags lose surrounding spaces. Each reader drops duplicate (user, item) ratings, keeping the
-latest by timestamp, and records the SHA-256 of each layout file present.
+genres and tags lose surrounding spaces. Each reader drops duplicate (user, item)
+ratings, keeping the latest by timestamp, and records the SHA-256 of each layout
+file present.
 """
 
 from __future__ import annotations
@@ -118,27 +119,8 @@ class MovieLensCsvReader:
         self, path: Path, required: Sequence[str], dtype: object = None
     ) -> pd.DataFrame:
         """Read the `required` columns of a CSV file after checking its header."""
-        header = checks.first_line(path, encoding="utf-8-sig")
-        if not header.strip():
-            raise DataError(
-                f"{path} is empty or starts with a blank line: the first line must "
-                f"be the header {','.join(required)}"
-            )
-        if "\ufffd" in header:
-            raise checks.encoding_error(path, encoding=self.encoding)
-        fields = header.split(",")
-        found = [field.strip().strip('"') for field in fields]
-        missing = [column for column in required if column not in found]
-        if missing:
-            raise DataError(
-                _missing_columns_message(path, header, found, missing, required)
-            )
-        repeated = [column for column in required if found.count(column) > 1]
-        if repeated:
-            raise DataError(
-                f"{path}: the header names the column {repeated[0]} more than once "
-                f"(found: {_shown_names(found)}); keep one of them"
-            )
+        fields = _csv_header_fields(path, required, encoding=self.encoding)
+
         # All columns are read, not just `required`: with usecols pandas would
         # silently drop the surplus fields of a malformed row.
         table = checks.read_table(
@@ -150,8 +132,9 @@ class MovieLensCsvReader:
             # too, and titles and tags must not keep them.
             skip_initial_space=any(field[:1].isspace() for field in fields[1:]),
         )
-        # The header check above ignores spaces around names, so pandas' names
-        # are stripped the same way.
+
+        # The header check ignores spaces around names, so pandas' names are
+        # stripped the same way.
         table.columns = [str(column).strip() for column in table.columns]
         return table[list(required)]
 
@@ -344,6 +327,35 @@ def _require(path: Path, file: str, layout: str) -> Path:
             "restore it from the dataset's zip"
         )
     return target
+
+
+def _csv_header_fields(
+    path: Path, required: Sequence[str], *, encoding: str
+) -> list[str]:
+    """Split a CSV header line, checking that it names each required column once."""
+    header = checks.first_line(path, encoding="utf-8-sig")
+    if not header.strip():
+        raise DataError(
+            f"{path} is empty or starts with a blank line: the first line must "
+            f"be the header {','.join(required)}"
+        )
+    if "\ufffd" in header:
+        raise checks.encoding_error(path, encoding=encoding)
+
+    fields = header.split(",")
+    found = [field.strip().strip('"') for field in fields]
+    missing = [column for column in required if column not in found]
+    if missing:
+        raise DataError(
+            _missing_columns_message(path, header, found, missing, required)
+        )
+    repeated = [column for column in required if found.count(column) > 1]
+    if repeated:
+        raise DataError(
+            f"{path}: the header names the column {repeated[0]} more than once "
+            f"(found: {_shown_names(found)}); keep one of them"
+        )
+    return fields
 
 
 def _missing_columns_message(

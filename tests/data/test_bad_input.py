@@ -352,9 +352,7 @@ def test_nul_bytes_in_csv(write_layout, registry, data_dir) -> None:
     assert message.isprintable()
 
 
-def test_header_with_control_characters_is_shown_escaped(
-    write_layout, registry, data_dir
-) -> None:
+def test_header_control_characters_escaped(write_layout, registry, data_dir) -> None:
     ratings = "user\x01Id,movie\u200bId,rating,timestamp\n1,10,4.0,1\n"
     folder = write_layout("csv", ratings_csv=ratings)
 
@@ -363,6 +361,16 @@ def test_header_with_control_characters_is_shown_escaped(
     assert "missing the column(s) userId, movieId" in message
     assert "found: user\\x01Id, movie\\u200bId, rating, timestamp" in message
     assert message.isprintable()
+
+
+def test_csv_header_repeats_column(write_layout, registry, data_dir) -> None:
+    ratings = "userId, userId,movieId,rating,timestamp\n1,1,10,4.0,1\n"
+    folder = write_layout("csv", ratings_csv=ratings)
+
+    message = load_error(folder, registry, data_dir)
+
+    assert f"{folder / 'ratings.csv'}: the header names the column userId" in message
+    assert "more than once" in message
 
 
 def test_csv_header_not_utf8(write_layout, registry, data_dir) -> None:

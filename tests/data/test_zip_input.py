@@ -126,7 +126,7 @@ def test_zip_without_dataset(tmp_path: Path, registry, data_dir) -> None:
     assert list((data_dir / "unpacked").iterdir()) == []
 
 
-def test_zip_with_files_two_folders_deep(
+def test_zip_files_two_folders_deep(
     write_layout, tmp_path: Path, registry, data_dir
 ) -> None:
     zip_path = zip_folder(write_layout("csv"), tmp_path / "deep.zip", top_level="a/b")
@@ -151,7 +151,7 @@ def test_empty_zip(tmp_path: Path, registry, data_dir) -> None:
     assert list((data_dir / "unpacked").iterdir()) == []
 
 
-def test_bad_file_in_zip_names_the_zip(
+def test_bad_file_in_zip_names_zip(
     write_layout, tmp_path: Path, registry, data_dir
 ) -> None:
     ratings = "userId,movieId,rating,timestamp\n1,10,9.0,1\n"
