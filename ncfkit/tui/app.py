@@ -134,6 +134,7 @@ class NcfkitApp(App[None]):
                 )
                 return
             self.config_path = path
+            self.setup_screen.mark_unchanged()
             self.notify(f"Saved {path}; 'ncfkit run -c {path}' runs it", markup=False)
 
         self.push_screen(SavePathScreen(self.config_path or DEFAULT_SAVE_PATH), save)

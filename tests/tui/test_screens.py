@@ -24,7 +24,7 @@ from ncfkit.hookspecs import hookimpl
 from ncfkit.registry import Registry
 from ncfkit.tui.app import NcfkitApp
 from ncfkit.tui.form import ParamField
-from ncfkit.tui.screens.dialogs import OpenConfigScreen, SavePathScreen
+from ncfkit.tui.screens.dialogs import ConfirmScreen, OpenConfigScreen, SavePathScreen
 from ncfkit.tui.screens.recommend import Recommendations, RecommendScreen
 from ncfkit.tui.screens.runs import CompareScreen, compare_rows
 
@@ -143,6 +143,8 @@ async def test_save_writes_toml_that_resolves(
         await type_into(pilot, app.screen.query_one("#save-path", Input), str(target))
         await pilot.press("enter")
         await pilot.pause()
+        # What was saved counts as unchanged, so a reset asks nothing.
+        assert not setup.has_changes()
     document = tomllib.loads(target.read_text())
     assert document["training"]["epochs"] == 7
     assert document["data"] == small_raw_config["data"]
@@ -402,3 +404,42 @@ async def test_set_error_marks_the_fields_it_names(
             assert field.error is None
         seed = setup.query_one("#field-training-seed", ParamField)
         assert not seed.has_class("-named")
+
+
+@run_async
+async def test_reset_asks_when_form_changed(tmp_path: Path, registry: Registry) -> None:
+    app = NcfkitApp(runs_dir=tmp_path / "runs", registry=registry)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        setup = app.setup_screen
+
+        def epochs_shown() -> str:
+            return setup.query_one("#field-training-epochs", ParamField).value
+
+        default_epochs = epochs_shown()
+        # An unchanged form resets without a question.
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.screen is setup
+
+        epochs = setup.query_one("#field-training-epochs", ParamField)
+        await type_into(pilot, epochs.query_one(Input), "7")
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is setup
+        assert epochs_shown() == "7"
+
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: epochs_shown() == default_epochs)
+        assert app.screen is setup
+        assert not setup.has_changes()
+        # The app still answers keys after the form was rebuilt.
+        await pilot.press("f3")
+        await pilot.pause()
+        assert app.screen is app.runs_screen

@@ -38,6 +38,7 @@ from ncfkit.registry import Registry
 from ncfkit.tui.datahint import data_hint, known_dataset_names
 from ncfkit.tui.form import ParamField, ParamsForm, widget_id
 from ncfkit.tui.navbar import NavBar
+from ncfkit.tui.screens.dialogs import ConfirmScreen
 
 # Config sections that list several components, with the kind each lists.
 LISTED_SECTIONS: dict[str, Kind] = {
@@ -92,6 +93,8 @@ class SetupScreen(Screen[None]):
         self._remembered: dict[tuple[str, str], dict[str, Any]] = {}
         self._order: dict[str, list[str]] = {}
         self.status_message = ""
+        # The raw config the form showed when it was last loaded or saved.
+        self._baseline: dict[str, Any] = {}
 
     # Building the form
 
@@ -268,6 +271,7 @@ class SetupScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#setup-form").focus()
+        self.mark_unchanged()
         self.validate()
         if self.load_error:
             self.notify(self.load_error, severity="error", timeout=10, markup=False)
@@ -293,6 +297,14 @@ class SetupScreen(Screen[None]):
             raw[section] = {"name": name, **values}
         raw["training"] = self.query_one("#form-training", ParamsForm).values()
         return raw
+
+    def has_changes(self) -> bool:
+        """Whether the form differs from what was last loaded or saved."""
+        return self.raw_config() != self._baseline
+
+    def mark_unchanged(self) -> None:
+        """Take what the form shows now as loaded or saved."""
+        self._baseline = self.raw_config()
 
     def _active_plugins(self) -> list[str]:
         found = self.query("#plugins")
@@ -398,7 +410,9 @@ class SetupScreen(Screen[None]):
     async def _plugins_changed(self) -> None:
         # The active plugins decide which components every section offers, so
         # the whole form is built again from what it shows now.
+        baseline = self._baseline
         await self.load(self.raw_config(), self.source)
+        self._baseline = baseline
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         help_text = ""
@@ -427,6 +441,25 @@ class SetupScreen(Screen[None]):
         await self.app.run_action("open_config")
 
     async def action_defaults(self) -> None:
+        if not self.has_changes():
+            await self._reset()
+            return
+
+        async def answered(reset: bool | None) -> None:
+            if reset:
+                await self._reset()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Discard the changes in the form and reset it to the reference "
+                "experiment's defaults?",
+                yes="Reset",
+                no="Keep editing",
+            ),
+            answered,
+        )
+
+    async def _reset(self) -> None:
         await self.load(default_raw_config(), "defaults")
         self.notify("Reset to the reference experiment's defaults", markup=False)
 
@@ -472,6 +505,7 @@ class SetupScreen(Screen[None]):
         # rebuild then removes. Keys sent to a removed widget reach no binding,
         # so the app would stop answering. Focus the new form instead.
         self.set_focus(self.query_one("#setup-form"))
+        self.mark_unchanged()
         self.validate()
         if self.load_error:
             self.notify(self.load_error, severity="error", timeout=10, markup=False)
