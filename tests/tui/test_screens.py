@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 from fake_runs import write_fake_run
-from textual.widgets import DataTable, Input, SelectionList
+from textual.widgets import DataTable, Input, Select, SelectionList
 from tui_helpers import (
     columns_in_view,
     run_async,
@@ -443,3 +443,59 @@ async def test_reset_asks_when_form_changed(tmp_path: Path, registry: Registry) 
         await pilot.press("f3")
         await pilot.pause()
         assert app.screen is app.runs_screen
+
+
+@run_async
+async def test_load_while_a_change_is_queued(
+    tmp_path: Path, registry: Registry
+) -> None:
+    runs_dir = tmp_path / "runs"
+    folder = write_fake_run(runs_dir, "20250102-030405-mlp-aaaa", registry=registry)
+    app = NcfkitApp(runs_dir=runs_dir, registry=registry)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        setup = app.setup_screen
+        for _ in range(3):
+            # The head's Changed message is still queued when the form is
+            # rebuilt, as when keys arrive while a config loads.
+            setup.query_one("#head", Select).value = "gmf"
+            await setup.load_file(folder / "config.toml")
+            await setup.load_file(folder / "config.toml")
+        for _ in range(5):
+            await pilot.pause(0.05)
+        assert app.is_running
+        assert setup.query_one("#head", Select).value == "mlp"
+        dropout = setup.query_one("#field-head-dropout", ParamField)
+        assert dropout.value == "0.3"
+        assert not setup.has_changes()
+
+
+@run_async
+async def test_runs_screen_opens_recommendations_and_configs(
+    tmp_path: Path, registry: Registry
+) -> None:
+    runs_dir = tmp_path / "runs"
+    write_fake_run(runs_dir, "20250102-030405-mlp-aaaa", registry=registry)
+    app = NcfkitApp(runs_dir=runs_dir, registry=registry)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f3")
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, RecommendScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.runs_screen
+
+        # ctrl+o opens the config dialog here too, and loads into the setup screen.
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, OpenConfigScreen)
+        app.screen.query_one("#open-runs").focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.setup_screen.source.endswith("config.toml"))
+        await pilot.pause()
+        assert app.screen is app.setup_screen
+        assert app.focused is not None
+        assert app.focused.is_attached

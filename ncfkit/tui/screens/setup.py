@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import (
     Collapsible,
     Footer,
@@ -95,6 +96,7 @@ class SetupScreen(Screen[None]):
         self.status_message = ""
         # The raw config the form showed when it was last loaded or saved.
         self._baseline: dict[str, Any] = {}
+        self._rebuilding = False
 
     # Building the form
 
@@ -362,24 +364,38 @@ class SetupScreen(Screen[None]):
 
     # Events
 
+    # A rebuild of the form (a config loaded, say) removes every widget while
+    # their messages may still wait in the queue, and the new widgets post
+    # Changed as they mount. The handlers below skip messages that arrive during
+    # a rebuild or come from widgets it replaced, because the widgets they query
+    # are gone then; `load` validates the new form itself.
+
     @on(ParamField.Changed)
     @on(Input.Changed, "#data-path")
     @on(Select.Changed, "#dataset")
     def _revalidate(self) -> None:
-        self.validate()
+        if not self._rebuilding:
+            self.validate()
 
     @on(Select.Changed, "#splitter, #head")
     async def _single_changed(self, event: Select.Changed) -> None:
+        if not self._shows(event.select):
+            return
         section = event.select.id or ""
+        name = str(event.value)
         container = self.query_one(f"#{section}-forms", Vertical)
         previous = container.query(ParamsForm)
         if previous:
             old = previous.first()
+            if old.component == name:
+                # A Select posts Changed when it mounts, with the value it shows.
+                return
             self._remembered[(section, old.component)] = old.values()
-        name = str(event.value)
         await container.remove_children()
         values = self._remembered.get((section, name), {})
         await container.mount(self._single_form(section, name, values))
+        if self._rebuilding or not container.is_attached:
+            return
         self.query_one(f"#section-{section} .requires", Static).update(
             self._requires_note(section, name)
         )
@@ -387,6 +403,8 @@ class SetupScreen(Screen[None]):
 
     @on(SelectionList.SelectedChanged, "#filters, #features, #metrics")
     async def _listed_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
+        if not self._shows(event.selection_list):
+            return
         section = event.selection_list.id or ""
         selected = list(event.selection_list.selected)
         order = self._order.setdefault(section, [])
@@ -404,10 +422,19 @@ class SetupScreen(Screen[None]):
             )
             if form is not None:
                 await container.mount(form)
-        self.validate()
+        if not self._rebuilding and container.is_attached:
+            self.validate()
+
+    def _shows(self, widget: Widget) -> bool:
+        """Whether `widget` is part of the form shown now and no rebuild runs."""
+        if self._rebuilding or widget.id is None:
+            return False
+        return any(found is widget for found in self.query(f"#{widget.id}"))
 
     @on(SelectionList.SelectedChanged, "#plugins")
-    async def _plugins_changed(self) -> None:
+    async def _plugins_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
+        if not self._shows(event.selection_list):
+            return
         # The active plugins decide which components every section offers, so
         # the whole form is built again from what it shows now.
         baseline = self._baseline
@@ -499,7 +526,11 @@ class SetupScreen(Screen[None]):
         self.source = source
         self.raw = self._normalise(raw)
         self._remembered.clear()
-        await self.recompose()
+        self._rebuilding = True
+        try:
+            await self.recompose()
+        finally:
+            self._rebuilding = False
         # When a dialog over this screen has just closed, the screen's resume
         # handler runs during the rebuild and auto-focuses an old widget that the
         # rebuild then removes. Keys sent to a removed widget reach no binding,
