@@ -39,6 +39,9 @@ class NcfkitApp(App[None]):
         Binding("f1", "show('setup')", "Setup", show=False),
         Binding("f2", "show('train')", "Train", show=False),
         Binding("f3", "show('runs')", "Runs", show=False),
+        # The setup screen shows ctrl+o in its footer; the other screens open a
+        # config with it too, and the setup screen then shows what was loaded.
+        Binding("ctrl+o", "open_config", "Open config", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -198,6 +201,7 @@ class NcfkitApp(App[None]):
             ("Resume run", "Continue the interrupted run (r)", "resume", "train"),
             ("Open run", "Details of the selected run (o)", "open", "runs"),
             ("Mark run", "Mark the selected run to compare (space)", "mark", "runs"),
+            ("Refresh runs", "Read the runs folder again (g)", "refresh", "runs"),
             ("Compare runs", "The two marked runs side by side (c)", "compare", "runs"),
             (
                 "Use run's config",
