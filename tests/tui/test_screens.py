@@ -499,3 +499,22 @@ async def test_runs_screen_opens_recommendations_and_configs(
         assert app.screen is app.setup_screen
         assert app.focused is not None
         assert app.focused.is_attached
+
+
+@run_async
+async def test_open_dialog_explains_empty_path(
+    tmp_path: Path, registry: Registry
+) -> None:
+    app = NcfkitApp(runs_dir=tmp_path / "runs", registry=registry)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, OpenConfigScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is dialog
+        note = str(dialog.query_one("#open-note").render())
+        assert note.startswith("enter a path")
+        assert "not found" not in note

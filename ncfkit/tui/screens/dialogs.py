@@ -133,13 +133,15 @@ class OpenConfigScreen(ModalScreen[Path | None]):
 
     @on(Input.Submitted, "#open-path")
     def _open_path(self, event: Input.Submitted) -> None:
+        note = self.query_one("#open-note", Static)
+        if not event.value.strip():
+            note.update("enter a path, or press tab to pick a past run below")
+            return
         path = Path(event.value.strip()).expanduser()
         if path.is_dir() and (path / "config.toml").is_file():
             path = path / "config.toml"
         if not path.is_file():
-            self.query_one("#open-note", Static).update(
-                f"{path} not found: enter a .toml file or a run folder"
-            )
+            note.update(f"{path} not found: enter a .toml file or a run folder")
             return
         self.dismiss(path)
 
