@@ -17,7 +17,6 @@ from ncfkit.metrics.ranking.params import DEFAULT_K, DEFAULT_THRESHOLD, Protocol
 from ncfkit.metrics.ranking.sampled import rank_sampled
 
 
-
 @dataclass(frozen=True)
 class _Entry:
     context: weakref.ref[EvalContext]

@@ -4,31 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ncfkit.components import Component, EvalContext
-from ncfkit.metrics.ranking.cache import ranked_lists
-from ncfkit.metrics.ranking.lists import mean_over_users
-from ncfkit.metrics.ranking.params import RankingParams, result_key
-from ncfkit.metrics.residuals import MetricFunction
+from ncfkit.components import Component
+from ncfkit.metrics.ranking.builder import ranking_metric
+from ncfkit.metrics.ranking.lists import RankedLists
+from ncfkit.metrics.ranking.params import RankingParams
 
 
-def build(params: RankingParams) -> MetricFunction:
-    key = result_key(
-        "hr", k=params.k, protocol=params.protocol, negatives=params.negatives
-    )
+def hit(lists: RankedLists) -> np.ndarray:
+    """Return 1 per ranking with a relevant item in its top K, else 0."""
+    return lists.hits.any(axis=1).astype(np.float64)
 
-    def hit_rate(ctx: EvalContext) -> dict[str, float]:
-        lists = ranked_lists(
-            ctx,
-            protocol=params.protocol,
-            k=params.k,
-            threshold=params.threshold,
-            negatives=params.negatives,
-        )
-        hit = lists.hits.any(axis=1).astype(np.float64)
-        return {key: mean_over_users(lists, hit, metric=key)}
 
-    return hit_rate
-
+build = ranking_metric("hr", hit)
 
 COMPONENT = Component(
     name="hr",

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ncfkit.components import Component, EvalContext
-from ncfkit.metrics.ranking.cache import ranked_lists
-from ncfkit.metrics.ranking.lists import RankedLists, mean_over_users
-from ncfkit.metrics.ranking.params import RankingParams, result_key
-from ncfkit.metrics.residuals import MetricFunction
+from ncfkit.components import Component
+from ncfkit.metrics.ranking.builder import ranking_metric
+from ncfkit.metrics.ranking.lists import RankedLists
+from ncfkit.metrics.ranking.params import RankingParams
 
 
 def ndcg_per_ranking(lists: RankedLists) -> np.ndarray:
@@ -25,23 +24,7 @@ def ndcg_per_ranking(lists: RankedLists) -> np.ndarray:
     return np.divide(dcg, ideal, out=np.zeros_like(dcg), where=ideal > 0)
 
 
-def build(params: RankingParams) -> MetricFunction:
-    key = result_key(
-        "ndcg", k=params.k, protocol=params.protocol, negatives=params.negatives
-    )
-
-    def ndcg(ctx: EvalContext) -> dict[str, float]:
-        lists = ranked_lists(
-            ctx,
-            protocol=params.protocol,
-            k=params.k,
-            threshold=params.threshold,
-            negatives=params.negatives,
-        )
-        return {key: mean_over_users(lists, ndcg_per_ranking(lists), metric=key)}
-
-    return ndcg
-
+build = ranking_metric("ndcg", ndcg_per_ranking)
 
 COMPONENT = Component(
     name="ndcg",

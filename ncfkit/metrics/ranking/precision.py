@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from ncfkit.components import Component, EvalContext
-from ncfkit.metrics.ranking.cache import ranked_lists
-from ncfkit.metrics.ranking.lists import mean_over_users
-from ncfkit.metrics.ranking.params import RankingParams, result_key
-from ncfkit.metrics.residuals import MetricFunction
+import numpy as np
+
+from ncfkit.components import Component
+from ncfkit.metrics.ranking.builder import ranking_metric
+from ncfkit.metrics.ranking.lists import RankedLists
+from ncfkit.metrics.ranking.params import RankingParams
 
 
-def build(params: RankingParams) -> MetricFunction:
-    key = result_key(
-        "precision", k=params.k, protocol=params.protocol, negatives=params.negatives
-    )
+def precision(lists: RankedLists) -> np.ndarray:
+    """Divide the relevant items in the top K by K, also for shorter lists."""
+    return lists.hits.sum(axis=1) / lists.k
 
-    def precision(ctx: EvalContext) -> dict[str, float]:
-        """Divide the relevant items in the top K by K, also for shorter lists."""
-        lists = ranked_lists(
-            ctx,
-            protocol=params.protocol,
-            k=params.k,
-            threshold=params.threshold,
-            negatives=params.negatives,
-        )
-        share = lists.hits.sum(axis=1) / params.k
-        return {key: mean_over_users(lists, share, metric=key)}
 
-    return precision
-
+build = ranking_metric("precision", precision)
 
 COMPONENT = Component(
     name="precision",
