@@ -39,8 +39,8 @@ class NcfkitApp(App[None]):
         Binding("f1", "show('setup')", "Setup", show=False),
         Binding("f2", "show('train')", "Train", show=False),
         Binding("f3", "show('runs')", "Runs", show=False),
-        # The setup screen shows ctrl+o in its footer; the other screens open a
-        # config with it too, and the setup screen then shows what was loaded.
+        # The setup screen shows ctrl+o in its footer. The other screens open a
+        # config with it too, and then switch to the setup screen.
         Binding("ctrl+o", "open_config", "Open config", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]

@@ -50,7 +50,7 @@ class RunsScreen(Screen[None]):
     """The table of past runs, of which two can be marked for comparison."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        # Enter opens a run too, as the help line under the table says.
+        # Enter also opens a run, and the help line under the table shows it.
         Binding("o", "open", "Open", show=False),
         Binding("space", "mark", "Mark"),
         Binding("c", "compare", "Compare"),

@@ -301,7 +301,7 @@ class SetupScreen(Screen[None]):
         return raw
 
     def has_changes(self) -> bool:
-        """Whether the form differs from what was last loaded or saved."""
+        """Return whether the form differs from what was last loaded or saved."""
         return self.raw_config() != self._baseline
 
     def mark_unchanged(self) -> None:
@@ -368,7 +368,7 @@ class SetupScreen(Screen[None]):
     # their messages may still wait in the queue, and the new widgets post
     # Changed as they mount. The handlers below skip messages that arrive during
     # a rebuild or come from widgets it replaced, because the widgets they query
-    # are gone then; `load` validates the new form itself.
+    # are gone then. `load` validates the new form itself.
 
     @on(ParamField.Changed)
     @on(Input.Changed, "#data-path")
@@ -426,7 +426,8 @@ class SetupScreen(Screen[None]):
             self.validate()
 
     def _shows(self, widget: Widget) -> bool:
-        """Whether `widget` is part of the form shown now and no rebuild runs."""
+        """Return whether `widget` is part of the form shown now and no rebuild
+        runs."""
         if self._rebuilding or widget.id is None:
             return False
         return any(found is widget for found in self.query(f"#{widget.id}"))
@@ -534,7 +535,7 @@ class SetupScreen(Screen[None]):
         # When a dialog over this screen has just closed, the screen's resume
         # handler runs during the rebuild and auto-focuses an old widget that the
         # rebuild then removes. Keys sent to a removed widget reach no binding,
-        # so the app would stop answering. Focus the new form instead.
+        # so the app would ignore every key. Focus the new form instead.
         self.set_focus(self.query_one("#setup-form"))
         self.mark_unchanged()
         self.validate()
