@@ -3,44 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import torch
 from ncfkit.components import Component, ModelShape
 from ncfkit.errors import ConfigError
-from ncfkit.models.mlp import MLPHead, check_mlp_params
-from ncfkit.params import param
-from ncfkit_genres.head import GenreBag
+from ncfkit.models.mlp import MLPHead, MLPParams
+from ncfkit_genres.head import GenreBag, GenresHeadParams
 from torch import nn
 
 from ncfkit_tags.features import HAS_TAGS, VECTORS
 
-
-@dataclass(frozen=True)
-class TagsHeadParams:
-    embedding_dim: int = param(64, "size of the user and item embeddings")
-    layers: tuple[int, ...] = param((128, 64), "hidden layer sizes of the MLP")
-    dropout: float = param(0.3, "dropout after each hidden layer")
-
-    def __post_init__(self) -> None:
-        check_mlp_params(
-            embedding_dim=self.embedding_dim, layers=self.layers, dropout=self.dropout
-        )
-
-
-@dataclass(frozen=True)
-class GenresTagsHeadParams:
-    embedding_dim: int = param(64, "size of the user and item embeddings")
-    genre_dim: int = param(16, "size of each genre embedding")
-    layers: tuple[int, ...] = param((128, 64), "hidden layer sizes of the MLP")
-    dropout: float = param(0.3, "dropout after each hidden layer")
-
-    def __post_init__(self) -> None:
-        check_mlp_params(
-            embedding_dim=self.embedding_dim, layers=self.layers, dropout=self.dropout
-        )
-        if self.genre_dim < 1:
-            raise ValueError(f"genre_dim must be at least 1, got {self.genre_dim}")
+# The tags head takes the reference MLP's parameters, and genres-tags the genres
+# head's: the tag vector adds no parameter of the head's own.
+TagsHeadParams = MLPParams
+GenresTagsHeadParams = GenresHeadParams
 
 
 class TagInput(nn.Module):
