@@ -33,11 +33,11 @@ def _find_real_data(*, with_zip: bool) -> Path:
         if has_folder and (has_zip or not with_zip):
             return folder
     looked = ", ".join(str(f) for f in _candidate_folders())
-    wanted = (
+    expected = (
         "ml-latest-small/ and ml-latest-small.zip" if with_zip else "ml-latest-small/"
     )
     message = (
-        f"real data missing: none of {looked} contains {wanted}; set "
+        f"real data missing: none of {looked} contains {expected}; set "
         "NCFKIT_TEST_DATASETS to the folder that does"
     )
     if os.environ.get(REQUIRE_REAL_DATA_ENV, "") not in ("", "0"):
@@ -53,7 +53,7 @@ def _isolated_environment(
     download inside a temporary folder and a closed local port."""
     monkeypatch.setenv("NCFKIT_DISABLE_PLUGINS", "1")
     monkeypatch.setenv("NCFKIT_DATA_DIR", str(tmp_path_factory.mktemp("data-dir")))
-    # Port 9 (discard) on 127.0.0.1 has no listener here, so a download that a
+    # Port 9 (discard) on 127.0.0.1 normally has no listener, so a download that a
     # test did not mean to make fails at once instead of reaching the network.
     monkeypatch.setenv("NCFKIT_DOWNLOAD_URL", "http://127.0.0.1:9")
 
