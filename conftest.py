@@ -58,13 +58,13 @@ def _isolated_environment(
     monkeypatch.setenv("NCFKIT_DOWNLOAD_URL", "http://127.0.0.1:9")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def datasets_dir() -> Path:
     """The folder that contains the real ml-latest-small and its zip."""
     return _find_real_data(with_zip=True)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def ml_latest_small() -> Path:
     """The real ml-latest-small folder."""
     return _find_real_data(with_zip=False) / "ml-latest-small"

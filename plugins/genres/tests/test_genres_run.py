@@ -46,9 +46,10 @@ print(json.dumps(prediction.tolist()))
 
 
 @pytest.fixture(scope="module")
-def genres_run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
-    folder = Path(__file__).resolve().parents[3].parent / "shared" / "datasets"
-    data = Path(os.environ.get("NCFKIT_TEST_DATASETS", folder)) / "ml-latest-small"
+def genres_run(
+    ml_latest_small: Path, tmp_path_factory: pytest.TempPathFactory
+) -> RunResult:
+    data = ml_latest_small
     registry = load_registry(entry_points=False)
     assert registry.add_plugin(ncfkit_genres, "genres").error is None
     raw = default_raw_config()

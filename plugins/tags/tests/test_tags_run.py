@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import ncfkit_genres
@@ -19,11 +18,9 @@ import ncfkit_tags
 
 
 @pytest.fixture(scope="module")
-def data() -> Path:
-    folder = Path(__file__).resolve().parents[3].parent / "shared" / "datasets"
-    path = Path(os.environ.get("NCFKIT_TEST_DATASETS", folder)) / "ml-latest-small"
-    assert (path / "tags.csv").is_file(), f"real data missing at {path}"
-    return path
+def data(ml_latest_small: Path) -> Path:
+    assert (ml_latest_small / "tags.csv").is_file()
+    return ml_latest_small
 
 
 @pytest.fixture(scope="module")
