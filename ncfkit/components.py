@@ -1,4 +1,4 @@
-"""What a component is, and the plain data that flows between the stages of a run.
+"""Components, and the plain data that flows between the stages of a run.
 
 A component is a name, a one-line description, a frozen parameter dataclass and a
 factory. What the factory builds depends on the kind of component:
@@ -125,8 +125,11 @@ class Split:
 
 @dataclass(frozen=True)
 class FeatureContext:
-    """What a feature provider may read. Only `split.train` rows may shape features
-    wherever the data could leak the held-out ratings (tags by time, for example)."""
+    """The data a feature provider may read.
+
+    Only `split.train` rows may shape features wherever the data could leak the
+    held-out ratings (tags by time, for example).
+    """
 
     dataset: Dataset
     ratings: pd.DataFrame  # with user_index and item_index columns

@@ -56,7 +56,7 @@ from ncfkit.training import (
 )
 
 logger = logging.getLogger(__name__)
-# Start, epoch and end lines for run.log; the CLI and TUI show the same facts from
+# Start, epoch and end lines for run.log. The CLI and TUI show the same facts from
 # lifecycle events, so the CLI leaves this logger out of its stderr output.
 run_logger = logging.getLogger("ncfkit.engine.run")
 
@@ -147,14 +147,17 @@ def resume_run(
         raise UsageError(
             f"not a run folder: {run_dir} has no run.json; pass a folder under runs/"
         )
+
     run = RunFolder.open(run_dir)
     if run.record.get("status") == "completed":
         raise UsageError(
             f"run {run.id} already completed; to train more, start a new run with "
             f"-c {run_dir / 'config.toml'} --set training.epochs=N"
         )
+
     checkpoint = load_checkpoint(run.checkpoints / "last.json")
     config = resolve_config(checkpoint.sidecar["config"], registry=registry)
+
     with _captured_log() as early_log:
         data = prepare_data(
             config, registry=registry, data_dir=data_dir, progress=progress

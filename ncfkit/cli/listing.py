@@ -94,7 +94,12 @@ def plugins_command(as_json: bool) -> None:
             f"{KIND_LABELS[kind]}: {', '.join(names)}"  # type: ignore[index]
             for kind, names in p.components.items()
         )
-        status = "built in" if p.builtin else "loaded" if p.loaded else "failed"
+        if p.builtin:
+            status = "built in"
+        elif p.loaded:
+            status = "loaded"
+        else:
+            status = "failed"
         table.add_row(
             p.name,
             p.distribution or ("ncfkit" if p.builtin else "-"),
