@@ -118,12 +118,23 @@ def _sidecar_path(run_dir: Path, checkpoint: str) -> Path:
     fix = (
         f"use the {others[0]} checkpoint (--checkpoint {others[0]})"
         if others
-        else f"the run ended before its first epoch; resume it with "
-        f"'ncfkit run --resume {run_dir}' or start a new run"
+        else "the run stopped before it saved any checkpoint "
+        f"({_run_status(run_dir)}); start a new run"
     )
     raise CheckpointError(
         f"run {run_dir.name} has no {checkpoint} checkpoint ({path} is missing): {fix}"
     )
+
+
+def _run_status(run_dir: Path) -> str:
+    """Return the run's status, with its error when it failed, for a message."""
+    try:
+        record = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "status unknown"
+    status = str(record.get("status", "unknown"))
+    error = record.get("error")
+    return f"{status}: {error}" if error else status
 
 
 def _check_plugins(run_dir: Path, plugins: list[str], registry: Registry) -> None:

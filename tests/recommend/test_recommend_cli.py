@@ -103,8 +103,15 @@ def test_run_without_checkpoint_exits_2(capsys, trained_run, tmp_path):
     run_dir = trained_run.copy(tmp_path)
     shutil.rmtree(run_dir / "checkpoints")
     (run_dir / "checkpoints").mkdir()
+    record_path = run_dir / "run.json"
+    record = json.loads(record_path.read_text())
+    record.update(status="failed", error="training diverged in epoch 1")
+    record_path.write_text(json.dumps(record))
     found = run_cli(capsys, "recommend", run_dir, "--user", 1)
-    assert_one_line_usage_error(*found, "has no best checkpoint", "--resume")
+    assert_one_line_usage_error(
+        *found, "has no best checkpoint", "failed: training diverged in epoch 1"
+    )
+    assert "--resume" not in found[2]
 
 
 def test_missing_best_checkpoint_suggests_last(capsys, trained_run, tmp_path):

@@ -310,7 +310,7 @@ async def test_runs_table_keys_fit_80_columns(
         for label in ("run", "val", "test", "status"):
             assert label in shown
         cell = str(table.get_cell("20250103-030405-biased-mf-b1b2", "run"))
-        assert cell.strip() == "20250103-030405-b1b2"
+        assert cell.strip() == "20250103-030405-biased-mf-b1b2"
         assert table.fixed_columns == 1
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,7 +26,6 @@ MARK = "●"
 HEAD_WIDTH = 12
 DATASET_WIDTH = 18
 # The run ids that RunFolder.create makes: UTC date-time, head, 4 hex digits.
-RUN_ID_PATTERN = re.compile(r"(?P<stamp>\d{8}-\d{6})-.+-(?P<suffix>[0-9a-f]{4})")
 
 
 class UseConfig(Message):
@@ -138,10 +136,10 @@ class RunsScreen(Screen[None]):
         )
 
     def _run_cell(self, run: RunSummary) -> Text:
-        shown = short_run_id(run.id)
+        # The whole id, because it is what `-c runs/<id>/...` and --resume take.
         if run.id in self.marked:
-            return Text(f"{MARK} {shown}", style="bold")
-        return Text(f"  {shown}")
+            return Text(f"{MARK} {run.id}", style="bold")
+        return Text(f"  {run.id}")
 
     def _current_id(self) -> str | None:
         table = self.query_one("#runs", DataTable)
@@ -437,16 +435,6 @@ def _run_title(record: dict[str, Any]) -> str:
         f"{record.get('epochs_done', 0)}/{record.get('epochs', '?')} epochs · "
         f"{created} UTC"
     )
-
-
-def short_run_id(run_id: str) -> str:
-    """Return the run id without its head part, which the table shows in its own
-    column: `20250102-030405-mlp-a1b2` becomes `20250102-030405-a1b2`. An id of
-    another form is returned as it is."""
-    match = RUN_ID_PATTERN.fullmatch(run_id)
-    if match is None:
-        return run_id
-    return f"{match['stamp']}-{match['suffix']}"
 
 
 def _clip(text: str, width: int) -> str:
