@@ -35,13 +35,18 @@ class BiasedMFParams:
     )
 
     def __post_init__(self) -> None:
-        if self.embedding_dim < 1:
-            raise ValueError(
-                f"embedding_dim must be at least 1, got {self.embedding_dim}"
-            )
-        for name in ("reg", "bias_reg"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        check_factor_params(self, weights=("reg", "bias_reg"))
+
+
+def check_factor_params(params: object, *, weights: tuple[str, ...]) -> None:
+    """Raise ValueError unless `params.embedding_dim` is at least 1 and each of the
+    named penalty weights is at least 0."""
+    embedding_dim = params.embedding_dim
+    if embedding_dim < 1:
+        raise ValueError(f"embedding_dim must be at least 1, got {embedding_dim}")
+    for name in weights:
+        if getattr(params, name) < 0:
+            raise ValueError(f"{name} must be >= 0, got {getattr(params, name)}")
 
 
 class BiasedMFHead(nn.Module):

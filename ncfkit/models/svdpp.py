@@ -25,6 +25,7 @@ from torch import nn
 
 from ncfkit.components import Component, ModelShape
 from ncfkit.errors import ConfigError
+from ncfkit.models.biased_mf import check_factor_params
 from ncfkit.models.gmf import EMBEDDING_INIT_STD
 from ncfkit.models.implicit_feedback import (
     ITEM_OFFSETS,
@@ -63,13 +64,9 @@ class SVDppParams:
     )
 
     def __post_init__(self) -> None:
-        if self.embedding_dim < 1:
-            raise ValueError(
-                f"embedding_dim must be at least 1, got {self.embedding_dim}"
-            )
-        for name in ("reg", "bias_reg", "implicit_reg", "item_implicit_reg"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        check_factor_params(
+            self, weights=("reg", "bias_reg", "implicit_reg", "item_implicit_reg")
+        )
         if self.item_implicit_reg > 0 and not self.item_implicit:
             raise ValueError(
                 f"item_implicit_reg is {self.item_implicit_reg} but item_implicit is "
