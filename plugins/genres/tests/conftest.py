@@ -6,37 +6,10 @@ conftest.py.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
 import pandas as pd
 import pytest
-from ncfkit.components import Dataset, FeatureContext, IdMap, Split
-
-
-def make_context(
-    items: pd.DataFrame, ratings: pd.DataFrame, train: list[int]
-) -> FeatureContext:
-    """Build a FeatureContext whose held-out rows are those not in `train`."""
-    id_map = IdMap.from_ratings(ratings)
-    ratings = ratings.assign(
-        user_index=id_map.user_index(ratings["user_id"]),
-        item_index=id_map.item_index(ratings["item_id"]),
-    )
-    held_out = np.setdiff1d(np.arange(len(ratings)), train)
-    split = Split(
-        train=np.asarray(train, dtype=np.int64),
-        validation=held_out[: len(held_out) // 2],
-        test=held_out[len(held_out) // 2 :],
-    )
-    dataset = Dataset(
-        name="generated",
-        path=Path("generated"),
-        layout="csv",
-        ratings=ratings,
-        items=items,
-    )
-    return FeatureContext(dataset=dataset, ratings=ratings, split=split, id_map=id_map)
+from ncfkit.components import FeatureContext
+from ncfkit.testing import feature_context
 
 
 @pytest.fixture
@@ -65,4 +38,4 @@ def genre_context() -> FeatureContext:
         }
     )
     # Row 6 (item 50, the only Western) is held out.
-    return make_context(items, ratings, train=[0, 1, 2, 3, 4, 5])
+    return feature_context(items, ratings, train=[0, 1, 2, 3, 4, 5])
