@@ -193,7 +193,7 @@ class Registry:
         """Return the component `name` of `kind`.
 
         With `active`, a component from a plugin that is neither built in nor in
-        `active` raises ConfigError that says which `--plugin` to add.
+        `active` raises ConfigError that names the `--plugin` to add.
         """
         registered = self._components[kind].get(name)
         label = KIND_LABELS[kind]

@@ -18,7 +18,7 @@ def write_movielens_csv(
 ) -> Path:
     """Write a small ml-latest-small-like folder with learnable structure.
 
-    Each user and item gets a latent factor; ratings are their product mapped to
+    Each user and item gets a latent factor. Ratings are their product mapped to
     0.5-5 stars in half steps, so a model can beat the mean.
     """
     import numpy as np

@@ -68,7 +68,7 @@ class MLPHead(nn.Module):
     """User and item embeddings, plus optional item inputs, concatenated into an MLP.
 
     Each of `item_inputs` maps (batch,) item indices to (batch, module.dim) extra
-    item features, such as pooled genre embeddings; plugin heads add their item
+    item features, such as pooled genre embeddings. Plugin heads add their item
     features this way.
     """
 

@@ -6,7 +6,7 @@ then the sidecar is atomically replaced to point at it, then the old weights fil
 is removed. Killing the process at any moment therefore leaves a sidecar that
 points at complete weights: the previous checkpoint or the new one.
 
-The safetensors file holds `model.*` (the head's state dict), `features.*` (the
+The safetensors file contains `model.*` (the head's state dict), `features.*` (the
 feature tensors the head was built with), `optimizer.<param>.<key>` (Adam's
 moments) and `rng.torch` (the global torch RNG state, for dropout on resume).
 """

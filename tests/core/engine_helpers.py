@@ -18,7 +18,7 @@ SMALL_MLP = ["head.embedding_dim=8", "head.layers=16,8"]
 
 
 def small_config(registry: Registry, data: Path, *extra: str) -> RunConfig:
-    """Resolve a quick config on `data`; `extra` holds more --set assignments.
+    """Resolve a quick config on `data`; `extra` contains more --set assignments.
 
     The small MLP sizes apply unless `extra` picks another head.
     """

@@ -24,7 +24,7 @@ def test_chart_labels_min_and_max() -> None:
 def test_chart_curve_is_connected() -> None:
     text = render_chart([1.0, 0.0], [0.5, 0.5], width=30, height=12).plain
     rows = plot_rows(text)
-    # Every plot row holds part of the falling train curve, none is skipped.
+    # Every plot row contains part of the falling train curve, none is skipped.
     for row in rows:
         assert TRAIN_MARK in row or "◆" in row
 

@@ -143,7 +143,7 @@ async def test_save_writes_toml_that_resolves(
         await type_into(pilot, app.screen.query_one("#save-path", Input), str(target))
         await pilot.press("enter")
         await pilot.pause()
-        # What was saved counts as unchanged, so a reset asks nothing.
+        # What was saved counts as unchanged, so a reset needs no confirmation.
         assert not setup.has_changes()
     document = tomllib.loads(target.read_text())
     assert document["training"]["epochs"] == 7
@@ -439,7 +439,7 @@ async def test_reset_asks_when_form_changed(tmp_path: Path, registry: Registry) 
         await wait_for(pilot, lambda: epochs_shown() == default_epochs)
         assert app.screen is setup
         assert not setup.has_changes()
-        # The app still answers keys after the form was rebuilt.
+        # The app still handles keys after the form was rebuilt.
         await pilot.press("f3")
         await pilot.pause()
         assert app.screen is app.runs_screen

@@ -20,7 +20,7 @@ def test_vocabulary_is_sorted_and_distinct() -> None:
 
 def test_vocabulary_covers_whole_item_table(genre_context: FeatureContext) -> None:
     tensors = build(NoParams()).fit(genre_context)
-    # Comedy, Drama, Musical, Western: Musical is on an item nobody rated.
+    # Comedy, Drama, Musical, Western: Musical is on an item no user rated.
     assert tensors[COUNT].tolist() == [4]
 
 
